@@ -1,0 +1,4 @@
+/** Base class of every error eventprobe throws. */
+export class EventProbeError extends Error {
+  override name = 'EventProbeError';
+}

@@ -1,0 +1,1 @@
+export { EventProbeError } from './errors.js';

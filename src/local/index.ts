@@ -1,0 +1,57 @@
+import { Emulator, type EmulatorOptions } from './core/emulator.js';
+import type { FaultController } from './core/faults.js';
+import { serve } from './server.js';
+import { allServices } from './services/index.js';
+
+export { AwsError } from './core/errors.js';
+export type { FaultOptions, FaultRule } from './core/faults.js';
+export { FaultController } from './core/faults.js';
+
+export interface LocalAwsOptions extends EmulatorOptions {
+  /** TCP port; 0 picks a free one. Default 0. */
+  readonly port?: number;
+  /** Interface to bind. Default `127.0.0.1` (never exposed beyond this machine unless asked). */
+  readonly host?: string;
+}
+
+/** A running emulator. Close it (or `await using` it) when done. */
+export interface LocalAws extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT`: give it to SDK clients as `endpoint`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly host: string;
+  readonly accountId: string;
+  /** Fault and latency injection, changeable while running. */
+  readonly faults: FaultController;
+  /** The in-process emulator (state access for tests of the emulator itself). */
+  readonly emulator: Emulator;
+  /** Stops the server, aborts long polls, frees the port. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the built-in local AWS emulator: one HTTP server that speaks the AWS wire protocols of
+ * SQS, EventBridge, the Resource Groups Tagging API and the other services eventprobe uses.
+ *
+ * @example
+ * const aws = await startLocalAws();
+ * const sqs = new SQSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+ */
+export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<LocalAws> => {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
+  }
+  const emulator = new Emulator(allServices, options);
+  const server = await serve(emulator, { port, host: options.host ?? '127.0.0.1' });
+  return {
+    endpoint: server.endpoint,
+    port: server.port,
+    host: server.host,
+    accountId: emulator.accountId,
+    faults: emulator.faults,
+    emulator,
+    close: server.close,
+    [Symbol.asyncDispose]: server.close,
+  };
+};
