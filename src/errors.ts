@@ -1,4 +1,132 @@
+/**
+ * The EventProbeError family. Every error eventprobe throws is one of these, with a message that
+ * says what went wrong, where, and what to do next, the underlying error as `cause`, and readonly
+ * context fields a test can inspect.
+ */
+
+export interface EventProbeErrorOptions {
+  readonly cause?: unknown;
+}
+
 /** Base class of every error eventprobe throws. */
 export class EventProbeError extends Error {
   override name = 'EventProbeError';
+  constructor(message: string, options: EventProbeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** An argument or option was wrong. Nothing was created. */
+export class InvalidInputError extends EventProbeError {
+  override name = 'InvalidInputError';
+  constructor(
+    message: string,
+    /** The option or argument at fault, e.g. `timeout`, `tags.team`. */
+    readonly option: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** An EventBridge event pattern was rejected (the same reason AWS gives). */
+export class InvalidEventPatternError extends InvalidInputError {
+  override name = 'InvalidEventPatternError';
+  constructor(
+    /** AWS's reason, e.g. `"int" must be an object or an array`. */
+    readonly reason: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(`Event pattern is not valid. Reason: ${reason}`, 'eventPattern', options);
+  }
+}
+
+/** A wait ran out of time. The work it waited for was cancelled. */
+export class TimeoutError extends EventProbeError {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    /** How long was waited, in ms. */
+    readonly timeoutMs: number,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Creating a listener failed. What was created has been removed, except `leftovers`. */
+export class ListenerSetupError extends EventProbeError {
+  override name = 'ListenerSetupError';
+  constructor(
+    message: string,
+    /** ARNs/URLs that could not be removed while undoing (empty when undo was complete). */
+    readonly leftovers: readonly string[] = [],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Removing resources failed for some of them. */
+export class CleanupError extends EventProbeError {
+  override name = 'CleanupError';
+  constructor(
+    message: string,
+    /** Each resource that could not be removed, with the reason. */
+    readonly failures: readonly { readonly resource: string; readonly error: unknown }[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** X-Ray has no trace for this id (yet). */
+export class TraceNotFoundError extends EventProbeError {
+  override name = 'TraceNotFoundError';
+  constructor(
+    message: string,
+    readonly traceId: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A trace is still missing segments (X-Ray is still ingesting, or a parent was never sent). */
+export class TraceIncompleteError extends EventProbeError {
+  override name = 'TraceIncompleteError';
+  constructor(
+    message: string,
+    readonly traceId: string,
+    /** Ids of parents that segments point at but that have not arrived. */
+    readonly missing: readonly string[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A CloudFormation stack lacks outputs (or a resource) that were asked for. */
+export class StackOutputMissingError extends EventProbeError {
+  override name = 'StackOutputMissingError';
+  constructor(
+    message: string,
+    readonly stack: string,
+    readonly missing: readonly string[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A schema from the schema registry uses a form eventprobe cannot build mock events from. */
+export class SchemaUnsupportedError extends EventProbeError {
+  override name = 'SchemaUnsupportedError';
+  constructor(
+    message: string,
+    readonly schema: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
 }
