@@ -124,7 +124,7 @@ export class SchemaUnsupportedError extends EventProbeError {
   override name = 'SchemaUnsupportedError';
   constructor(
     message: string,
-    readonly schema: string,
+    readonly schemaName: string,
     options: EventProbeErrorOptions = {},
   ) {
     super(message, options);
