@@ -111,7 +111,7 @@ export class StackOutputMissingError extends EventProbeError {
   override name = 'StackOutputMissingError';
   constructor(
     message: string,
-    readonly stack: string,
+    readonly stackName: string,
     readonly missing: readonly string[],
     options: EventProbeErrorOptions = {},
   ) {
