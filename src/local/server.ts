@@ -56,6 +56,9 @@ const lowerHeaders = (req: Req): Record<string, string> => {
     if (k.startsWith(':') || v === undefined) continue;
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   }
+  // HTTP/2 carries the host as :authority.
+  const authority = req.headers[':authority'];
+  if (out.host === undefined && typeof authority === 'string') out.host = authority;
   return out;
 };
 
@@ -178,7 +181,10 @@ const dispatch = async (
     delete params.Action;
     delete params.Version;
     try {
-      const output = await invoke(operation, codec.decode(operation, params));
+      const output = await invoke(
+        operation,
+        codec.decode(operation, params, { path: url.pathname, host: headers.host }),
+      );
       return {
         status: 200,
         headers: { 'content-type': 'text/xml' },

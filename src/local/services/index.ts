@@ -1,6 +1,14 @@
 import type { AnyService } from '../core/service.js';
+import { events } from './events/index.js';
+import { sqs } from './sqs/index.js';
+import { tagging } from './tagging/index.js';
 
 /**
  * Every service the emulator speaks. Adding a service means adding its folder and one line here.
  */
-export const allServices: readonly AnyService[] = [];
+// biome-ignore format: one line per service keeps additions conflict-free
+export const allServices: readonly AnyService[] = [
+  events,
+  sqs,
+  tagging,
+];

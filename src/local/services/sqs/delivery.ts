@@ -1,5 +1,7 @@
-// CONTRACT STUB — the SQS helper replaces the body with the real implementation; keep the signature.
 import type { Emulator } from '../../core/emulator.js';
+import { AwsError } from '../../core/errors.js';
+import { enqueue, type SqsState } from './model.js';
+import { evaluatePolicy } from './policy.js';
 
 export interface InboundMessageAttribute {
   readonly DataType: string;
@@ -35,15 +37,67 @@ export type DeliveryResult =
       readonly message: string;
     };
 
-/** Enqueues a message from another service into the queue with this ARN (any region of the emulator's account). */
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]+)$/;
+
+/** The SenderId SQS reports for messages a service principal sent (stable per principal). */
+const serviceSenderId = (principal: string): string =>
+  `AIDA${Buffer.from(principal).toString('hex').toUpperCase().slice(0, 17).padEnd(17, '0')}`;
+
+/**
+ * Enqueues a message from another service into the queue with this ARN (any region of the
+ * emulator's account). The queue's Policy must allow the service principal to sqs:SendMessage
+ * (conditions on aws:SourceArn / aws:SourceAccount honoured; an explicit Deny wins; no policy
+ * means AccessDenied, as for any service principal on AWS). Wakes long polls on the queue.
+ */
 export const deliverToQueue = (
   emulator: Emulator,
   queueArn: string,
   message: InboundMessage,
   origin: DeliveryOrigin,
 ): DeliveryResult => {
-  void emulator;
-  void message;
-  void origin;
-  return { ok: false, reason: 'QueueDoesNotExist', message: `not implemented yet: ${queueArn}` };
+  const m = QUEUE_ARN.exec(queueArn);
+  const missing = {
+    ok: false,
+    reason: 'QueueDoesNotExist',
+    message: `Queue ${queueArn} does not exist.`,
+  } as const;
+  if (!m || m[2] !== emulator.accountId || !emulator.service('sqs')) return missing;
+  const state = emulator.state<SqsState>('sqs', m[1] as string);
+  const queue = state.queues.get(m[3] as string);
+  if (!queue) return missing;
+  const decision = evaluatePolicy(queue.attributes.Policy, {
+    principal: { service: origin.principal },
+    action: 'sqs:SendMessage',
+    resource: queue.arn,
+    context: {
+      'aws:sourcearn': origin.sourceArn,
+      'aws:sourceaccount': origin.sourceAccount ?? emulator.accountId,
+    },
+  });
+  if (decision !== 'allow') {
+    return {
+      ok: false,
+      reason: 'AccessDenied',
+      message: `${origin.principal} is not authorized to perform sqs:SendMessage on ${queue.arn} for source ${origin.sourceArn} (${decision === 'deny' ? 'explicit deny' : 'no statement allows it'} in the queue policy).`,
+    };
+  }
+  try {
+    const result = enqueue(
+      queue,
+      {
+        body: message.body,
+        messageAttributes: message.messageAttributes,
+        traceHeader: message.traceHeader,
+        groupId: message.messageGroupId,
+        deduplicationId: message.messageDeduplicationId,
+        senderId: serviceSenderId(origin.principal),
+      },
+      emulator.now(),
+    );
+    return { ok: true, messageId: result.MessageId };
+  } catch (err) {
+    /* v8 ignore next -- enqueue only throws AwsErrors */
+    if (!(err instanceof AwsError)) throw err;
+    return { ok: false, reason: 'InvalidMessage', message: `${err.code}: ${err.message}` };
+  }
 };
