@@ -1,5 +1,7 @@
 import type { AnyService } from '../core/service.js';
 import { events } from './events/index.js';
+import { kinesis } from './kinesis/index.js';
+import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
 import { tagging } from './tagging/index.js';
 
@@ -9,6 +11,8 @@ import { tagging } from './tagging/index.js';
 // biome-ignore format: one line per service keeps additions conflict-free
 export const allServices: readonly AnyService[] = [
   events,
+  kinesis,
+  sns,
   sqs,
   tagging,
 ];
