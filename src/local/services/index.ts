@@ -1,4 +1,5 @@
 import type { AnyService } from '../core/service.js';
+import { cloudformation } from './cloudformation/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
 import { sns } from './sns/index.js';
@@ -10,6 +11,7 @@ import { tagging } from './tagging/index.js';
  */
 // biome-ignore format: one line per service keeps additions conflict-free
 export const allServices: readonly AnyService[] = [
+  cloudformation,
   events,
   kinesis,
   sns,

@@ -1,0 +1,7 @@
+export { parseRuleId, type RuleReference, resolveRuleReference, ruleIdOf } from './rule-id.js';
+export {
+  type CloudFormationLike,
+  getPhysicalIdFromStack,
+  getStackOutputs,
+  type StackLookupOptions,
+} from './stacks.js';

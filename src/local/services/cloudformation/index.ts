@@ -1,0 +1,390 @@
+/**
+ * CloudFormation for the emulator (query protocol): stacks from JSON or YAML templates, deployed
+ * through the other emulated services, with CloudFormation's statuses, events, rollback,
+ * outputs and exports.
+ */
+import type { OpContext } from '../../core/context.js';
+import { AwsError } from '../../core/errors.js';
+import { defineService } from '../../core/service.js';
+import { cfnCodec } from './codec.js';
+import {
+  type CfnState,
+  createCfnState,
+  createStack,
+  deleteStack,
+  type Environment,
+  findStack,
+  requireStack,
+  type Stack,
+  type StackResource,
+  type Tag,
+  updateStack,
+} from './stacks.js';
+import {
+  type GivenParameter,
+  isNoEcho,
+  parseTemplate,
+  resolveParameters,
+  templateError,
+} from './template.js';
+
+type Ctx = OpContext<CfnState>;
+type Input = Record<string, unknown>;
+
+const PAGE = 100;
+
+/** Headers passed on to nested calls, so URLs (a queue's) use the host the caller reached us on. */
+const FORWARDED_HEADERS = ['host', 'x-forwarded-proto'];
+
+const environment = (ctx: Ctx): Environment => {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = ctx.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    now: () => new Date(ctx.emulator.now()),
+    hasService: (name) => ctx.emulator.service(name) !== undefined,
+    invoke: async (service, operation, input) =>
+      ((await ctx.emulator.invoke(service, operation, input, { region: ctx.region, headers })) ??
+        {}) as Record<string, unknown>,
+  };
+};
+
+const optString = (input: Input, field: string): string | undefined => {
+  const value = input[field];
+  return value === undefined || value === null ? undefined : String(value);
+};
+
+const requireString = (input: Input, field: string): string => {
+  const value = optString(input, field);
+  if (value === undefined || value === '') {
+    throw templateError(
+      `1 validation error detected: Value null at '${field.charAt(0).toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+};
+
+const list = <T>(input: Input, field: string): T[] | undefined => {
+  const value = input[field];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]) as T[];
+};
+
+const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+
+const checkStackName = (name: string): void => {
+  if (!STACK_NAME.test(name) || name.length > 128) {
+    throw templateError(
+      `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+    );
+  }
+};
+
+const templateBody = (input: Input): string => {
+  if (input.TemplateURL !== undefined) {
+    throw templateError(
+      'TemplateURL is not supported by the eventprobe emulator; pass the template as TemplateBody.',
+    );
+  }
+  const body = optString(input, 'TemplateBody');
+  if (body === undefined) throw templateError('Either Template URL or Template Body must be specified.');
+  return body;
+};
+
+const tagsOf = (input: Input): Tag[] | undefined =>
+  list<Record<string, unknown>>(input, 'Tags')?.map((t) => ({
+    Key: String(t.Key),
+    Value: String(t.Value ?? ''),
+  }));
+
+const pageOf = <T>(items: readonly T[], token: unknown, size = PAGE): { page: T[]; NextToken?: string } => {
+  const start = token === undefined ? 0 : Number(Buffer.from(String(token), 'base64').toString('utf8'));
+  if (!Number.isInteger(start) || start < 0 || start > items.length) {
+    throw templateError('Invalid NextToken');
+  }
+  const page = items.slice(start, start + size);
+  const next = start + size;
+  return next < items.length ? { page, NextToken: Buffer.from(String(next)).toString('base64') } : { page };
+};
+
+const describeStack = (stack: Stack) => {
+  const parameters = Object.entries(stack.parameters.raw).map(([key, value]) => ({
+    ParameterKey: key,
+    ParameterValue: isNoEcho(stack.template.Parameters[key]) ? '****' : value,
+  }));
+  return {
+    StackId: stack.id,
+    StackName: stack.name,
+    Description: stack.template.Description,
+    Parameters: parameters.length > 0 ? parameters : undefined,
+    CreationTime: stack.created,
+    DeletionTime: stack.deleted,
+    LastUpdatedTime: stack.updated,
+    RollbackConfiguration: {},
+    StackStatus: stack.status,
+    StackStatusReason: stack.reason,
+    DisableRollback: stack.disableRollback,
+    NotificationARNs: stack.notificationARNs,
+    TimeoutInMinutes: stack.timeoutInMinutes,
+    Capabilities: stack.capabilities.length > 0 ? stack.capabilities : undefined,
+    Outputs:
+      stack.outputs.length > 0
+        ? stack.outputs.map((o) => ({
+            OutputKey: o.OutputKey,
+            OutputValue: o.OutputValue,
+            Description: o.Description,
+            ExportName: o.ExportName,
+          }))
+        : undefined,
+    RoleARN: stack.roleArn,
+    Tags: stack.tags,
+    EnableTerminationProtection: stack.terminationProtection,
+    DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+  };
+};
+
+const resourceBase = (stack: Stack, r: StackResource) => ({
+  StackName: stack.name,
+  StackId: stack.id,
+  LogicalResourceId: r.logicalId,
+  PhysicalResourceId: r.deployed?.physicalId,
+  ResourceType: r.type,
+});
+
+const driftInfo = { StackResourceDriftStatus: 'NOT_CHECKED' };
+
+export const cloudformation = defineService<CfnState>({
+  signingName: 'cloudformation',
+  query: cfnCodec,
+  createState: createCfnState,
+  operations: {
+    async CreateStack(input, ctx) {
+      const name = requireString(input, 'StackName');
+      checkStackName(name);
+      const body = templateBody(input);
+      if (findStack(ctx.state, name)) {
+        throw new AwsError('AlreadyExistsException', `Stack [${name}] already exists`);
+      }
+      if (input.DisableRollback !== undefined && input.OnFailure !== undefined) {
+        throw templateError('You cannot specify both DisableRollback and OnFailure.');
+      }
+      const onFailure =
+        optString(input, 'OnFailure') ?? (input.DisableRollback === true ? 'DO_NOTHING' : 'ROLLBACK');
+      if (onFailure !== 'ROLLBACK' && onFailure !== 'DO_NOTHING' && onFailure !== 'DELETE') {
+        throw templateError(
+          `1 validation error detected: Value '${onFailure}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
+        );
+      }
+      const template = parseTemplate(body);
+      const parameters = resolveParameters(
+        template.Parameters,
+        list<GivenParameter>(input, 'Parameters') ?? [],
+      );
+      const timeout = input.TimeoutInMinutes === undefined ? undefined : Number(input.TimeoutInMinutes);
+      const { stack, done } = createStack(
+        ctx.state,
+        {
+          name,
+          templateBody: body,
+          template,
+          parameters,
+          tags: tagsOf(input) ?? [],
+          capabilities: list<string>(input, 'Capabilities') ?? [],
+          notificationARNs: list<string>(input, 'NotificationARNs') ?? [],
+          onFailure,
+          timeoutInMinutes: timeout,
+          roleArn: optString(input, 'RoleARN'),
+          terminationProtection: input.EnableTerminationProtection === true,
+        },
+        environment(ctx),
+      );
+      await done;
+      return { StackId: stack.id };
+    },
+
+    async UpdateStack(input, ctx) {
+      const name = requireString(input, 'StackName');
+      const stack = findStack(ctx.state, name);
+      if (!stack) throw templateError(`Stack [${name}] does not exist`);
+      const body = input.UsePreviousTemplate === true ? stack.templateBody : templateBody(input);
+      const template = parseTemplate(body);
+      const parameters = resolveParameters(
+        template.Parameters,
+        list<GivenParameter>(input, 'Parameters') ?? [],
+        stack.parameters.raw,
+      );
+      await updateStack(
+        ctx.state,
+        stack,
+        {
+          templateBody: body,
+          template,
+          parameters,
+          tags: tagsOf(input),
+          capabilities: list<string>(input, 'Capabilities'),
+          notificationARNs: list<string>(input, 'NotificationARNs'),
+          disableRollback: input.DisableRollback === true,
+        },
+        environment(ctx),
+      );
+      return { StackId: stack.id };
+    },
+
+    async DeleteStack(input, ctx) {
+      const stack = findStack(ctx.state, requireString(input, 'StackName'));
+      if (!stack) return undefined;
+      await deleteStack(ctx.state, stack, list<string>(input, 'RetainResources') ?? [], environment(ctx));
+      return undefined;
+    },
+
+    UpdateTerminationProtection(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      stack.terminationProtection = input.EnableTerminationProtection === true;
+      return { StackId: stack.id };
+    },
+
+    DescribeStacks(input, ctx) {
+      const name = optString(input, 'StackName');
+      const stacks =
+        name === undefined
+          ? ctx.state.stacks.filter((s) => s.status !== 'DELETE_COMPLETE')
+          : [requireStack(ctx.state, name)];
+      const { page, NextToken } = pageOf(stacks, input.NextToken);
+      return { Stacks: page.map(describeStack), NextToken };
+    },
+
+    ListStacks(input, ctx) {
+      const filter = list<string>(input, 'StackStatusFilter');
+      const stacks = ctx.state.stacks.filter((s) => !filter || filter.includes(s.status));
+      const { page, NextToken } = pageOf(stacks, input.NextToken);
+      return {
+        StackSummaries: page.map((s) => ({
+          StackId: s.id,
+          StackName: s.name,
+          TemplateDescription: s.template.Description,
+          CreationTime: s.created,
+          LastUpdatedTime: s.updated,
+          DeletionTime: s.deleted,
+          StackStatus: s.status,
+          StackStatusReason: s.reason,
+          DriftInformation: { StackDriftStatus: 'NOT_CHECKED' },
+        })),
+        NextToken,
+      };
+    },
+
+    DescribeStackResource(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      const logicalId = requireString(input, 'LogicalResourceId');
+      const r = stack.resources.get(logicalId);
+      if (!r) throw templateError(`Resource ${logicalId} does not exist for stack ${stack.name}`);
+      return {
+        StackResourceDetail: {
+          ...resourceBase(stack, r),
+          LastUpdatedTimestamp: r.updated,
+          ResourceStatus: r.status,
+          ResourceStatusReason: r.reason,
+          DriftInformation: driftInfo,
+        },
+      };
+    },
+
+    DescribeStackResources(input, ctx) {
+      const name = optString(input, 'StackName');
+      const physicalId = optString(input, 'PhysicalResourceId');
+      let stack: Stack | undefined;
+      if (name !== undefined) stack = requireStack(ctx.state, name);
+      else if (physicalId !== undefined) {
+        stack = ctx.state.stacks.find(
+          (s) =>
+            s.status !== 'DELETE_COMPLETE' &&
+            [...s.resources.values()].some((r) => r.deployed?.physicalId === physicalId),
+        );
+        if (!stack) throw templateError(`Stack for ${physicalId} does not exist`);
+      } else {
+        throw templateError('Either StackName or PhysicalResourceId must be specified.');
+      }
+      const logicalId = optString(input, 'LogicalResourceId');
+      const resources = [...stack.resources.values()].filter(
+        (r) =>
+          (logicalId === undefined || r.logicalId === logicalId) &&
+          (name !== undefined || physicalId === undefined || r.deployed?.physicalId === physicalId),
+      );
+      const owner = stack;
+      return {
+        StackResources: resources.map((r) => ({
+          ...resourceBase(owner, r),
+          Timestamp: r.updated,
+          ResourceStatus: r.status,
+          ResourceStatusReason: r.reason,
+          DriftInformation: driftInfo,
+        })),
+      };
+    },
+
+    ListStackResources(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      const { page, NextToken } = pageOf([...stack.resources.values()], input.NextToken);
+      return {
+        StackResourceSummaries: page.map((r) => ({
+          LogicalResourceId: r.logicalId,
+          PhysicalResourceId: r.deployed?.physicalId,
+          ResourceType: r.type,
+          LastUpdatedTimestamp: r.updated,
+          ResourceStatus: r.status,
+          ResourceStatusReason: r.reason,
+          DriftInformation: driftInfo,
+        })),
+        NextToken,
+      };
+    },
+
+    DescribeStackEvents(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      const { page, NextToken } = pageOf([...stack.events].reverse(), input.NextToken);
+      return { StackEvents: page, NextToken };
+    },
+
+    ListExports(input, ctx) {
+      const exports = [...ctx.state.exports].map(([Name, e]) => ({
+        ExportingStackId: e.stackId,
+        Name,
+        Value: e.value,
+      }));
+      const { page, NextToken } = pageOf(exports, input.NextToken);
+      return { Exports: page, NextToken };
+    },
+
+    ListImports(input, ctx) {
+      const name = requireString(input, 'ExportName');
+      if (!ctx.state.exports.has(name)) {
+        throw templateError(`Export '${name}' does not exist.`);
+      }
+      const importers = ctx.state.stacks
+        .filter((s) => s.status !== 'DELETE_COMPLETE' && s.imports.has(name))
+        .map((s) => s.name);
+      return { Imports: importers };
+    },
+
+    GetTemplate(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      return { TemplateBody: stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
+    },
+
+    ValidateTemplate(input) {
+      const template = parseTemplate(templateBody(input));
+      const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
+        ParameterKey: key,
+        DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),
+        NoEcho: isNoEcho(decl),
+        Description: decl.Description,
+      }));
+      return {
+        Parameters: parameters.length > 0 ? parameters : undefined,
+        Description: template.Description,
+      };
+    },
+  },
+});
