@@ -77,6 +77,21 @@ describe('local emulator server', () => {
     await expect(startLocalAws({ accountId: '12' })).rejects.toThrow(/accountId must be 12 digits/);
   });
 
+  it('starts the X-Ray daemon listener and visibility delays when asked', async () => {
+    const withXRay = await startLocalAws({ xrayVisibility: { delayMs: 10 }, xrayDaemon: { port: 0 } });
+    try {
+      expect(withXRay.xrayDaemon?.port).toBeGreaterThan(0);
+      withXRay.setXRayVisibility({ delayMs: 0 });
+      // A second emulator cannot take the same daemon port: it fails and frees its HTTP port.
+      await expect(
+        startLocalAws({ xrayDaemon: { port: withXRay.xrayDaemon?.port as number } }),
+      ).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await withXRay.close();
+      await withXRay.close();
+    }
+  });
+
   it('close is idempotent', async () => {
     const other = await startLocalAws();
     await other.close();

@@ -5,6 +5,7 @@ import { kinesis } from './kinesis/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
 import { tagging } from './tagging/index.js';
+import { xray } from './xray/index.js';
 
 /**
  * Every service the emulator speaks. Adding a service means adding its folder and one line here.
@@ -17,4 +18,5 @@ export const allServices: readonly AnyService[] = [
   sns,
   sqs,
   tagging,
+  xray,
 ];

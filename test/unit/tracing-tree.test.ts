@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { allTrees, buildTraceTree, type XRaySegmentDocument } from '../../src/tracing/tree.js';
+import { makeSyntheticTrace } from '../support/synthetic-trace.js';
+
+const T = '1-5f000000-aaaaaaaaaaaaaaaaaaaaaaaa';
+const seg = (id: string, extra: Partial<XRaySegmentDocument> = {}): XRaySegmentDocument => ({
+  id: id.padEnd(16, '0'),
+  trace_id: T,
+  name: id,
+  start_time: 100,
+  end_time: 101,
+  ...extra,
+});
+const sid = (id: string): string => id.padEnd(16, '0');
+
+describe('buildTraceTree', () => {
+  it('links a segment to a subsegment of another segment and keeps subsegments as subsegments', () => {
+    const root = seg('a1', {
+      origin: 'AWS::StepFunctions::StateMachine',
+      subsegments: [
+        {
+          id: sid('b1'),
+          name: 'Invoke',
+          namespace: 'aws',
+          start_time: 100.1,
+          end_time: 100.9,
+          subsegments: [{ id: sid('b2'), name: 'inner', start_time: 100.2, end_time: 100.3 }],
+        },
+      ],
+    });
+    const child = seg('c1', {
+      origin: 'AWS::Lambda',
+      parent_id: sid('b1'),
+      start_time: 100.15,
+      end_time: 100.8,
+    });
+    const tree = buildTraceTree(T, [JSON.stringify(child), { Id: root.id, Document: JSON.stringify(root) }]);
+    expect(tree.complete).toBe(true);
+    expect(tree.missing).toEqual([]);
+    expect(tree.roots.map((r) => r.name)).toEqual(['a1']);
+    expect(tree.segments.map((s) => s.name)).toEqual(['a1', 'c1']);
+    expect(tree.nodes).toHaveLength(4);
+    const invoke = tree.node(sid('b1'));
+    expect(invoke?.kind).toBe('subsegment');
+    expect(invoke?.namespace).toBe('aws');
+    expect(invoke?.segment.name).toBe('a1');
+    expect(invoke?.children.map((c) => c.name)).toEqual(['c1', 'inner']);
+    const c1 = tree.node(sid('c1'));
+    expect(c1?.parent?.name).toBe('Invoke');
+    expect(tree.roots[0]?.childSegments.map((s) => s.name)).toEqual(['c1']);
+    expect(tree.paths.map((p) => p.map((n) => n.origin))).toEqual([
+      ['AWS::StepFunctions::StateMachine', 'AWS::Lambda'],
+    ]);
+    expect(tree.duration).toBeCloseTo(1);
+    expect(c1?.duration).toBeCloseTo(0.65);
+  });
+
+  it('makes a tree with a missing parent incomplete, with orphans, not an exception', () => {
+    const tree = buildTraceTree(T, [seg('a1'), seg('c1', { parent_id: sid('ff') })]);
+    expect(tree.complete).toBe(false);
+    expect(tree.missing).toEqual([sid('ff')]);
+    expect(tree.orphans.map((o) => o.name)).toEqual(['c1']);
+    expect(tree.paths.map((p) => p.map((n) => n.name))).toEqual([['a1'], ['c1']]);
+  });
+
+  it('handles several roots, in-progress segments, duplicates and clock skew', () => {
+    const tree = buildTraceTree(T, [
+      seg('a1', { start_time: 200, end_time: 201 }),
+      seg('a2', { start_time: 100, in_progress: true, end_time: undefined as unknown as number }),
+      seg('a2', { start_time: 100, end_time: 102 }),
+      seg('a2', { start_time: 100, in_progress: true }),
+      // child starts before its parent (clock skew between hosts)
+      seg('c1', { parent_id: sid('a1'), start_time: 199.5, end_time: 200.5 }),
+      seg('c2', { parent_id: sid('a1'), start_time: 200.1, end_time: 200.2, in_progress: true }),
+    ]);
+    expect(tree.roots.map((r) => r.name)).toEqual(['a2', 'a1']);
+    expect(tree.node(sid('a2'))?.inProgress).toBe(false);
+    expect(tree.node(sid('a1'))?.children.map((c) => c.name)).toEqual(['c1', 'c2']);
+    expect(tree.inProgress.map((n) => n.name)).toEqual(['c2']);
+    expect(tree.complete).toBe(false);
+    expect(tree.node(sid('c2'))?.duration).toBeUndefined();
+    expect(tree.startTime).toBe(100);
+    expect(tree.duration).toBe(101);
+    expect(tree.paths).toHaveLength(3);
+  });
+
+  it('resolves independent subsegments (type subsegment), even nested and out of order', () => {
+    const tree = buildTraceTree(T, [
+      {
+        id: sid('d2'),
+        name: 'nested',
+        type: 'subsegment',
+        trace_id: T,
+        parent_id: sid('d1'),
+        start_time: 100.3,
+        end_time: 100.4,
+        subsegments: [{ id: sid('d3'), name: 'deep', start_time: 100.31, end_time: 100.32 }],
+      },
+      {
+        id: sid('d1'),
+        name: 'sub',
+        type: 'subsegment',
+        trace_id: T,
+        parent_id: sid('a1'),
+        start_time: 100.2,
+        end_time: 100.5,
+      },
+      seg('a1'),
+      seg('c1', { parent_id: sid('d3') }),
+      {
+        id: sid('e1'),
+        name: 'lost',
+        type: 'subsegment',
+        trace_id: T,
+        parent_id: sid('ee'),
+        start_time: 1,
+        end_time: 2,
+      },
+      {
+        id: sid('f1'),
+        name: 'loop',
+        type: 'subsegment',
+        trace_id: T,
+        parent_id: sid('f2'),
+        start_time: 1,
+        end_time: 2,
+      },
+      {
+        id: sid('f2'),
+        name: 'loop2',
+        type: 'subsegment',
+        trace_id: T,
+        parent_id: sid('f1'),
+        start_time: 1,
+        end_time: 2,
+      },
+    ]);
+    expect(tree.node(sid('d3'))?.segment.name).toBe('a1');
+    expect(tree.node(sid('d2'))?.segment.name).toBe('a1');
+    expect(tree.segments.map((s) => s.name)).toEqual(['a1', 'c1']);
+    expect(tree.roots[0]?.childSegments.map((s) => s.name)).toEqual(['c1']);
+    expect(tree.node(sid('e1'))?.segment.name).toBe('lost');
+    expect(tree.missing).toEqual([sid('ee')]);
+    expect(tree.node(sid('f1'))?.kind).toBe('subsegment');
+  });
+
+  it('collects linked trace ids, skips empty documents, treats a self-parent as missing', () => {
+    const other = '1-5f000000-bbbbbbbbbbbbbbbbbbbbbbbb';
+    const tree = buildTraceTree(T, [
+      seg('a1', {
+        links: [{ trace_id: other, id: sid('99') }, { trace_id: T }],
+        subsegments: [
+          { id: sid('b1'), name: 's', start_time: 100, end_time: 100.1, links: [{ trace_id: other }] },
+        ],
+      }),
+      seg('a2', { parent_id: sid('a2') }),
+      { Id: 'x', Document: undefined },
+    ]);
+    expect(tree.linkedTraceIds).toEqual([other]);
+    expect(tree.missing).toEqual([sid('a2')]);
+    expect(allTrees(tree)).toEqual([tree]);
+  });
+
+  it('builds an empty tree for no documents', () => {
+    const tree = buildTraceTree(T, []);
+    expect(tree.complete).toBe(false);
+    expect(tree.duration).toBe(0);
+    expect(tree.paths).toEqual([]);
+  });
+
+  it('builds a 10,000-segment trace quickly (linear)', () => {
+    const small = makeSyntheticTrace(2_500);
+    const big = makeSyntheticTrace(10_000);
+    buildTraceTree(big.traceId, big.documents); // warm up
+    const time = (docs: readonly XRaySegmentDocument[]): number => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        buildTraceTree(big.traceId, docs);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    const tSmall = time(small.documents);
+    const tBig = time(big.documents);
+    const tree = buildTraceTree(big.traceId, big.documents);
+    expect(tree.complete).toBe(true);
+    expect(tree.segments).toHaveLength(10_000);
+    expect(tree.nodes).toHaveLength(10_000 + big.subsegmentCount);
+    expect(tree.roots).toHaveLength(1);
+    expect(tree.paths.length).toBeGreaterThan(6_000);
+    // Loose bounds (shared CI machines, coverage instrumentation); the bench measures precisely.
+    // 4x the segments: linear is ~4x the time (up to ~10x with GC and cache effects), quadratic 16x+.
+    expect(tBig).toBeLessThan(1_000);
+    expect(tBig / Math.max(tSmall, 1)).toBeLessThan(16);
+  });
+
+  it('rejects bad synthetic sizes', () => {
+    expect(() => makeSyntheticTrace(0)).toThrow(RangeError);
+  });
+});
