@@ -1,14 +1,38 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+/** The examples import `eventprobe` as users do; in this repository that is the source. */
+const exampleAliases = {
+  'eventprobe/vitest': src('vitest.ts'),
+  'eventprobe/local': src('local/index.ts'),
+  eventprobe: src('index.ts'),
+};
 
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    // Never let the SDK's credential chain reach for the EC2 metadata service from a test.
+    env: { AWS_EC2_METADATA_DISABLED: 'true' },
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        resolve: { alias: exampleAliases },
+        test: {
+          name: 'examples',
+          include: ['examples/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['examples/setup.ts'],
+          setupFiles: ['examples/env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {
@@ -26,7 +50,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.d.ts', 'src/cli.ts', 'src/local/cli.ts'],
+      exclude: ['src/**/*.d.ts', 'src/bin.ts'],
       reporter: ['text-summary', 'text', 'json-summary'],
       thresholds: {
         // The library: every statement, line and function is exercised.

@@ -83,7 +83,13 @@ const CONSTRUCTORS = {
 } as const;
 
 /** Checks that a number option is a positive finite number (or a whole number when asked). */
-export const positiveNumber = (option: string, value: unknown, integer = false): number => {
+export const positiveNumber = (
+  option: string,
+  value: unknown,
+  integer = false,
+  /** Unit named in the hint, or null for a plain count. */
+  unit: string | null = 'milliseconds',
+): number => {
   if (
     typeof value !== 'number' ||
     !Number.isFinite(value) ||
@@ -92,7 +98,9 @@ export const positiveNumber = (option: string, value: unknown, integer = false):
   ) {
     throw new InvalidInputError(
       `${option} must be a positive finite ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}. ` +
-        `Pass a value in milliseconds${integer ? ' (a whole number)' : ''}.`,
+        (unit === null
+          ? 'Pass a whole number.'
+          : `Pass a value in ${unit}${integer ? ' (a whole number)' : ''}.`),
       option,
     );
   }
@@ -137,7 +145,7 @@ export class ClientSet {
 
   constructor(options: AwsConfigOptions = {}) {
     if (options.requestTimeoutMs !== undefined) positiveNumber('requestTimeoutMs', options.requestTimeoutMs);
-    if (options.maxAttempts !== undefined) positiveNumber('maxAttempts', options.maxAttempts, true);
+    if (options.maxAttempts !== undefined) positiveNumber('maxAttempts', options.maxAttempts, true, null);
     if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(options.region)) {
       throw new InvalidInputError(
         `region "${options.region}" is not an AWS region name (like us-east-1).`,
@@ -156,10 +164,10 @@ export class ClientSet {
     if (!client) {
       const options = this.#options;
       const endpoint = endpointFor(service, options);
-      const env = options.env ?? process.env;
+      // The SDK's default chain reads the real process environment, so that is what decides.
       const credentials =
         options.credentials ??
-        (endpoint !== undefined && !hasEnvCredentials(env) ? DUMMY_CREDENTIALS : undefined);
+        (endpoint !== undefined && !hasEnvCredentials(process.env) ? DUMMY_CREDENTIALS : undefined);
       const Ctor = CONSTRUCTORS[service] as unknown as new (config: object) => ProbeClients[K];
       client = new Ctor({
         ...(options.region ? { region: options.region } : {}),
@@ -167,7 +175,13 @@ export class ClientSet {
         ...(credentials ? { credentials } : {}),
         maxAttempts: options.maxAttempts ?? 5,
         retryMode: 'standard',
-        requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+        requestHandler: {
+          requestTimeout: options.requestTimeoutMs ?? 30_000,
+          connectionTimeout: 5_000,
+          // The Kinesis client speaks HTTP/2; the SDK's own default is one stream per connection.
+          // Dropping it makes large GetRecords replies ~50x slower and has crashed Node's HTTP/2 stack.
+          ...(service === 'kinesis' ? { disableConcurrentStreams: true } : {}),
+        },
       });
       this.#cache.set(service, client);
       this.#built.set(service, client);

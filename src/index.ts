@@ -1,1 +1,160 @@
-export { EventProbeError } from './errors.js';
+// The public surface of `eventprobe`: named exports only.
+
+export type {
+  CleanupOptions,
+  CleanupReport,
+  RemovalFailure,
+  RemovedResource,
+  RemoveListenersOptions,
+  SkippedResource,
+  SweepOptions,
+  TagFilters,
+} from './cleanup/index.js';
+export { DEFAULT_GRACE_MS } from './cleanup/index.js';
+export {
+  type CloudFormationLike,
+  getPhysicalIdFromStack,
+  getStackOutputs,
+  parseRuleId,
+  type RuleReference,
+  resolveRuleReference,
+  ruleIdOf,
+  type StackLookupOptions,
+} from './cloudformation/index.js';
+export type { AwsConfigOptions, Clock, CredentialsOption, ProbeClients } from './config.js';
+export {
+  CleanupError,
+  EventProbeError,
+  type EventProbeErrorOptions,
+  InvalidEventPatternError,
+  InvalidInputError,
+  ListenerSetupError,
+  SchemaUnsupportedError,
+  StackOutputMissingError,
+  TimeoutError,
+  TraceIncompleteError,
+  TraceNotFoundError,
+} from './errors.js';
+export {
+  type DeepPartial,
+  type GenerateMockEventOptions,
+  generateMockEvent,
+  type Json,
+  type MockEvent,
+  type MockEventContext,
+  type MockEventOptions,
+  mockEventFromSchema,
+  type SchemasClientLike,
+  type SchemaType,
+} from './events/mock.js';
+export { compileEventPattern, testEventPattern, validateEventPattern } from './events/pattern.js';
+export {
+  type EnvelopeEvent,
+  type EventBridgeClientLike,
+  type FailedEvent,
+  type MockOrPlainEvent,
+  PUT_EVENTS_BATCH,
+  PutEventsFailedError,
+  type PutEventsOptions,
+  putEvents,
+} from './events/put-events.js';
+export {
+  EventBusNotFoundError,
+  EventTimeoutError,
+  ListenerStoppedError,
+  type Miss,
+  RuleNotCopyableError,
+  RuleNotFoundError,
+  TargetNotFoundError,
+  UnexpectedEventError,
+} from './listeners/errors.js';
+export type { AddListenerOptions, ReadinessEvent, ReadinessOptions } from './listeners/eventbridge.js';
+export { pollEvents, waitUntilEventMatched } from './listeners/iatk.js';
+export {
+  type AddKinesisListenerOptions,
+  expectOrderedByKey,
+  expectPartitionKeys,
+  type KinesisDecode,
+  KinesisListener,
+  type KinesisRecordEvent,
+  type KinesisStartPosition,
+  PartitionKeyMismatchError,
+  RecordOrderError,
+  StreamNotFoundError,
+} from './listeners/kinesis.js';
+export type { RawMessage, ReceivedEvent } from './listeners/message.js';
+export {
+  type AddSnsListenerOptions,
+  type FilterPolicyScope,
+  type SnsEvent,
+  type SnsMessageAttribute,
+  SubscriptionNotFoundError,
+  TopicNotFoundError,
+} from './listeners/sns.js';
+export type {
+  CollectOptions,
+  EventBridgeEvent,
+  ExpectNoEventOptions,
+  Listener,
+  MatchFunction,
+  PollEventsOptions,
+  WaitForEventsOptions,
+  WaitOptions,
+} from './listeners/types.js';
+export { createProbe, type Probe, type ProbeContext, type ProbeOptions, removeListeners } from './probe.js';
+export type { ListenerResources } from './resources/listener-resources.js';
+export type { Tags } from './resources/tags.js';
+export {
+  allTrees,
+  assertNoTraceErrors,
+  assertTraceDuration,
+  assertTracePath,
+  assertTraceServices,
+  BATCH_GET_TRACES_LIMIT,
+  buildTraceTree,
+  type DurationSla,
+  fetchTraceSegments,
+  type GetTraceTreeOptions,
+  getTraceTree,
+  type HeaderSource,
+  isSegmentId,
+  isTraceId,
+  type MatchByOptions,
+  makeTraceHeader,
+  newSegmentId,
+  newTraceId,
+  type PathOptions,
+  parseTraceHeader,
+  type RenderOptions,
+  type RetryGetTraceTreeOptions,
+  renderTraceTree,
+  retryGetTraceTreeUntil,
+  type SegmentInput,
+  TRACING_MIDDLEWARE_NAME,
+  type TraceAssertion,
+  TraceAssertionError,
+  TraceAssertionTimeoutError,
+  type TraceableClient,
+  type TraceHeader,
+  type TraceNode,
+  type TraceTree,
+  type TracingHandle,
+  traceHeaderFromExecution,
+  traceHeaderFromLambdaResponse,
+  traceHeaderFromListenerEvent,
+  traceHeaderFromSqsMessage,
+  traceIdOf,
+  tracePaths,
+  tryParseTraceHeader,
+  type WithTracingOptions,
+  withTracing,
+  type XRayCause,
+  type XRayEntityDocument,
+  type XRayException,
+  type XRayHttp,
+  type XRayLike,
+  type XRayLink,
+  type XRaySegmentDocument,
+  type XRaySubsegmentDocument,
+} from './tracing/index.js';
+export { sleep, type WaitForOptions, waitFor } from './wait/index.js';

@@ -211,7 +211,13 @@ const dispatch = async (
         } catch {
           throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
         }
-        const input = { ...Object.fromEntries(url.searchParams), ...json, ...match.params };
+        // A repeated query parameter (e.g. tagKeys) becomes a list.
+        const query: Record<string, string | string[]> = {};
+        for (const [k, v] of url.searchParams) {
+          const prev = query[k];
+          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        }
+        const input = { ...query, ...json, ...match.params };
         const output = await invoke(match.route.operation, input);
         return {
           status: match.route.status ?? 200,
@@ -223,7 +229,7 @@ const dispatch = async (
         return {
           status: e.status,
           headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
-          body: JSON.stringify({ message: e.message, Message: e.message }),
+          body: JSON.stringify({ Code: e.code, message: e.message, Message: e.message }),
         };
       }
     }

@@ -43,3 +43,9 @@ export const listenerIdFromName = (name: string): string | undefined => {
   const id = name.slice(NAME_PREFIX.length);
   return /^l[0-9a-z]{15}$/.test(id) ? id : undefined;
 };
+
+/**
+ * The target id of a listener's queue on the listener's own rule. Fixed, so cleanup can remove the
+ * target without listing the rule's targets first (it falls back to listing when it differs).
+ */
+export const LISTENER_TARGET_ID = 'eventprobe-queue';

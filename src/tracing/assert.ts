@@ -8,11 +8,15 @@ export class TraceAssertionError extends EventProbeError {
   constructor(
     /** What was expected, without the tree. */
     readonly reason: string,
-    readonly tree: TraceTree,
+    tree: TraceTree,
     options: EventProbeErrorOptions = {},
   ) {
     super(`${reason}\n\n${renderTraceTree(tree)}`, options);
+    // Not enumerable: test runners print an error's own fields, and the rendered tree is already in the message.
+    Object.defineProperty(this, 'tree', { value: tree, enumerable: false });
   }
+  /** The tree that failed the assertion. */
+  declare readonly tree: TraceTree;
 }
 
 /** How segments are identified in paths and service sets. */

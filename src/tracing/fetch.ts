@@ -175,14 +175,17 @@ export class TraceAssertionTimeoutError extends TimeoutError {
     message: string,
     timeoutMs: number,
     readonly traceId: string,
-    /** The last tree fetched (undefined when the trace was never found). */
-    readonly lastTree: TraceTree | undefined,
+    lastTree: TraceTree | undefined,
     /** Why the last try did not pass: TraceNotFoundError, TraceIncompleteError, or the assertion's error. */
     readonly lastFailure: unknown,
     options: EventProbeErrorOptions = {},
   ) {
     super(message, timeoutMs, options);
+    // Not enumerable, so a test runner's error printout stays readable (the message has the waterfall).
+    Object.defineProperty(this, 'lastTree', { value: lastTree, enumerable: false });
   }
+  /** The last tree fetched (undefined when the trace was never found). */
+  declare readonly lastTree: TraceTree | undefined;
 }
 
 export interface RetryGetTraceTreeOptions extends GetTraceTreeOptions {

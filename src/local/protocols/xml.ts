@@ -18,10 +18,6 @@ export const el = (tag: string, value: string | number | boolean | undefined | n
 /** `<tag>inner xml</tag>` with already-rendered children. */
 export const node = (tag: string, inner: string): string => `<${tag}>${inner}</${tag}>`;
 
-/** Renders a list as `<wrapper><member>..</member>...</wrapper>` (AWS's non-flattened lists). */
-export const list = <T>(wrapper: string, items: readonly T[], render: (item: T) => string): string =>
-  node(wrapper, items.map((i) => node('member', render(i))).join(''));
-
 /** Renders a string→string map as AWS's `<entry><key/><value/></entry>` members. */
 export const entries = (wrapper: string, map: Readonly<Record<string, string>>): string =>
   node(

@@ -2,6 +2,7 @@ import type { AnyService } from '../core/service.js';
 import { cloudformation } from './cloudformation/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
+import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
 import { tagging } from './tagging/index.js';
@@ -15,6 +16,7 @@ export const allServices: readonly AnyService[] = [
   cloudformation,
   events,
   kinesis,
+  schemas,
   sns,
   sqs,
   tagging,

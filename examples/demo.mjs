@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm run demo`: the README's main job. Starts the built-in AWS emulator, deploys the example
+// stacks from their CloudFormation templates, runs the example suites with eventprobe, tears
+// everything down, and exits non-zero if anything failed.
+//
+// EVENTPROBE_E2E=1 (with AWS credentials and AWS_REGION) runs the same suites against real AWS;
+// AWS_ENDPOINT_URL=http://... runs them against any AWS-compatible endpoint.
+import { startVitest } from 'vitest/node';
+
+const started = Date.now();
+const line = '─'.repeat(72);
+process.stdout.write(`${line}\n eventprobe demo: example apps and their integration suites\n${line}\n`);
+if (process.env.EVENTPROBE_E2E === '1') {
+  process.stdout.write(' target: real AWS (EVENTPROBE_E2E=1)\n');
+} else if (process.env.AWS_ENDPOINT_URL) {
+  process.stdout.write(` target: ${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL)\n`);
+} else {
+  process.stdout.write(' target: the built-in emulator (eventprobe/local), started on a free port\n');
+}
+
+const vitest = await startVitest('test', [], {
+  project: ['examples'],
+  run: true,
+  watch: false,
+  coverage: { enabled: false },
+  reporters: ['verbose'],
+});
+
+const files = vitest?.state.getFiles() ?? [];
+const tests = [];
+const walk = (task, suite) => {
+  if (task.type === 'test')
+    tests.push({
+      suite,
+      name: task.name,
+      state: task.result?.state ?? 'skip',
+      ms: task.result?.duration ?? 0,
+    });
+  for (const child of task.tasks ?? []) walk(child, suite);
+};
+for (const file of files) walk(file, file.name);
+await vitest?.close();
+
+const failedFiles = files.filter((f) => f.result?.state === 'fail' && !(f.tasks ?? []).length);
+const passed = tests.filter((t) => t.state === 'pass').length;
+const failed = tests.filter((t) => t.state === 'fail').length;
+const skipped = tests.length - passed - failed;
+process.stdout.write(`\n${line}\n eventprobe demo report\n${line}\n`);
+const bySuite = new Map();
+for (const t of tests) bySuite.set(t.suite, [...(bySuite.get(t.suite) ?? []), t]);
+for (const [suite, list] of bySuite) {
+  process.stdout.write(` ${suite}\n`);
+  for (const t of list) {
+    const mark = t.state === 'pass' ? 'PASS' : t.state === 'fail' ? 'FAIL' : 'SKIP';
+    process.stdout.write(`   ${mark}  ${t.name} (${Math.round(t.ms)} ms)\n`);
+  }
+}
+for (const f of failedFiles)
+  process.stdout.write(` FAIL  ${f.name}: ${f.result?.errors?.[0]?.message ?? 'failed to load'}\n`);
+const ok = failed === 0 && failedFiles.length === 0 && passed > 0;
+process.stdout.write(
+  `${line}\n ${ok ? 'OK' : 'FAILED'}: ${passed} passed, ${failed} failed, ${skipped} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s\n${line}\n`,
+);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,122 @@
+/**
+ * Global setup of the example suites: picks where they run, deploys the example stacks there,
+ * and removes them afterwards.
+ *
+ * - default: starts the built-in emulator (eventprobe/local) on a free port;
+ * - AWS_ENDPOINT_URL set: that endpoint (LocalStack, a running `eventprobe local`, ...);
+ * - EVENTPROBE_E2E=1: real AWS, with the credentials and region of the usual AWS environment.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  waitUntilStackCreateComplete,
+  waitUntilStackDeleteComplete,
+} from '@aws-sdk/client-cloudformation';
+import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { TestProject } from 'vitest/node';
+import { type LocalAws, startLocalAws } from '../src/local/index.js';
+
+export const STACKS = [
+  { name: 'eventprobe-example-orders', template: new URL('./orders/template.yaml', import.meta.url) },
+  { name: 'eventprobe-example-streams', template: new URL('./streams/template.yaml', import.meta.url) },
+] as const;
+
+const log = (line: string) => process.stdout.write(`  [examples] ${line}\n`);
+
+/** eventprobe queues and default-bus rules that exist now (by their name prefix). */
+/** eventprobe queues and default-bus rules that exist now (by their name prefix). */
+const leftovers = async (config: ClientConfig): Promise<string[]> => {
+  const sqs = new SQSClient(config);
+  const events = new EventBridgeClient(config);
+  try {
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'eventprobe-' }));
+    const { Rules = [] } = await events.send(new ListRulesCommand({ NamePrefix: 'eventprobe-' }));
+    return [...QueueUrls, ...Rules.map((r) => r.Arn ?? String(r.Name))];
+  } finally {
+    sqs.destroy();
+    events.destroy();
+  }
+};
+
+type ClientConfig = {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+};
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let local: LocalAws | undefined;
+  const e2e = process.env.EVENTPROBE_E2E === '1';
+  // What the suites' workers see as their AWS environment (set there by examples/env.ts), so the
+  // suites read it the way a user's suite does: createProbe() and new XClient({}) with no options.
+  const env: Record<string, string> = { AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' };
+  if (!e2e && !process.env.AWS_ENDPOINT_URL) {
+    local = await startLocalAws();
+    Object.assign(env, {
+      AWS_ENDPOINT_URL: local.endpoint,
+      AWS_ACCESS_KEY_ID: 'example',
+      AWS_SECRET_ACCESS_KEY: 'example',
+    });
+  }
+  const target = e2e
+    ? `real AWS (${env.AWS_REGION})`
+    : (env.AWS_ENDPOINT_URL ?? (process.env.AWS_ENDPOINT_URL as string));
+  log(`running on ${local ? `the built-in emulator at ${target}` : target}`);
+  project.provide('examplesTarget', target);
+  project.provide('examplesEnv', env);
+
+  const config: ClientConfig = local
+    ? {
+        region: env.AWS_REGION as string,
+        endpoint: local.endpoint,
+        credentials: { accessKeyId: 'example', secretAccessKey: 'example' },
+      }
+    : { region: env.AWS_REGION as string };
+  const cfn = new CloudFormationClient(config);
+  const created: string[] = [];
+  for (const stack of STACKS) {
+    const exists = await cfn
+      .send(new DescribeStacksCommand({ StackName: stack.name }))
+      .then((r) => r.Stacks?.some((s) => !s.StackStatus?.startsWith('DELETE')) ?? false)
+      .catch(() => false);
+    if (exists) {
+      log(`stack ${stack.name} already deployed; using it`);
+      continue;
+    }
+    const started = Date.now();
+    await cfn.send(
+      new CreateStackCommand({ StackName: stack.name, TemplateBody: await readFile(stack.template, 'utf8') }),
+    );
+    await waitUntilStackCreateComplete(
+      { client: cfn, maxWaitTime: 600, minDelay: 1 },
+      { StackName: stack.name },
+    );
+    created.push(stack.name);
+    log(`deployed ${stack.name} in ${Date.now() - started} ms`);
+  }
+
+  return async () => {
+    // The suites must leave nothing behind: no eventprobe queue or rule survives their afterAll.
+    const left = await leftovers(config);
+    if (left.length > 0) throw new Error(`eventprobe left resources behind: ${left.join(', ')}`);
+    log('no eventprobe resources left behind');
+    for (const name of created) {
+      await cfn.send(new DeleteStackCommand({ StackName: name }));
+      await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 600, minDelay: 1 }, { StackName: name });
+      log(`deleted ${name}`);
+    }
+    cfn.destroy();
+    await local?.close();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    examplesTarget: string;
+    examplesEnv: Record<string, string>;
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { runCli } from './cli.js';
+
+const io = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+  env: process.env,
+};
+
+const result = await runCli(process.argv.slice(2), io);
+const server = result.server;
+if (server) {
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} else {
+  process.exitCode = result.code;
+}

@@ -1,0 +1,313 @@
+import {
+  type EventBus,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-eventbridge';
+import { GetResourcesCommand, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
+import { ListSubscriptionsCommand, type Subscription } from '@aws-sdk/client-sns';
+import { GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs';
+import { NAME_PREFIX } from '../resources/naming.js';
+import type { Tags } from '../resources/tags.js';
+import { describeError, isNotFound } from './aws-errors.js';
+import { withBackoff } from './backoff.js';
+import type { Limiter } from './limit.js';
+import { parseQueueArn, parseRuleArn, type RemovalEnv, type RemovalFailure, tagList } from './remove.js';
+
+/** A queue found by name or by tag, with the tags SQS itself reports. */
+export interface FoundQueue {
+  readonly url: string;
+  readonly name: string;
+  readonly tags: Tags;
+}
+
+/** A rule found by name or by tag, with the tags EventBridge itself reports. */
+export interface FoundRule {
+  readonly arn: string;
+  readonly name: string;
+  readonly bus: string;
+  readonly tags: Tags;
+}
+
+export interface Discovery {
+  readonly queues: FoundQueue[];
+  readonly rules: FoundRule[];
+  /** Listings or tag reads that failed: leftovers may have been missed. */
+  readonly failures: RemovalFailure[];
+  /** Cross-checks that could not run (the tagging API): discovery went on with name listings. */
+  readonly warnings: string[];
+}
+
+/** Pages through a listing. */
+const pages = async <P>(
+  fetch: (token: string | undefined) => Promise<P>,
+  next: (page: P) => string | undefined,
+): Promise<P[]> => {
+  const out: P[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetch(token);
+    out.push(page);
+    token = next(page);
+  } while (token);
+  return out;
+};
+
+/** The queue name in an SQS queue URL (its last path segment). */
+export const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
+
+/**
+ * Finds eventprobe's queues and rules in the clients' region, two ways: listings by the name prefix
+ * (ListQueues; ListEventBuses + ListRules), and the Resource Groups Tagging API with the marker tag
+ * and `taggingFilters`. The union is kept (the tagging API is eventually consistent and not every
+ * endpoint indexes every type; a resource renamed by hand is still found by its tags). Then each
+ * resource's tags are read from SQS / EventBridge itself: those, never the tagging API's copy,
+ * decide what may be deleted.
+ */
+export const discover = async (
+  env: RemovalEnv,
+  taggingFilters: readonly { Key: string; Values: string[] }[],
+): Promise<Discovery> => {
+  const { clients, signal, limits, retry } = env;
+  const sendOpts = signal ? { abortSignal: signal } : {};
+  const call = <T>(limit: Limiter, task: () => Promise<T>): Promise<T> =>
+    limit(() => withBackoff(task, retry, signal));
+  const sqs = clients.get('sqs');
+  const events = clients.get('eventBridge');
+  const discovery: Discovery = { queues: [], rules: [], failures: [], warnings: [] };
+  const failed = (resource: string, error: unknown): void => {
+    if (signal?.aborted) throw signal.reason;
+    discovery.failures.push({ resource, error });
+  };
+
+  /** Queue name -> URL (or undefined when known only by ARN). */
+  const queueUrls = new Map<string, string | undefined>();
+  /** Queue name -> owner account, for queues known only by ARN. */
+  const queueAccounts = new Map<string, string>();
+  const rules = new Map<string, { name: string; bus: string }>();
+  /** Tag reads, started as soon as a listing names a resource. */
+  const reads: Promise<void>[] = [];
+  const read = (task: Promise<void>): void => {
+    // Awaited at the end; the no-op handler keeps an early abort from being an unhandled rejection.
+    task.catch(() => undefined);
+    reads.push(task);
+  };
+  const addQueue = (name: string, url: string | undefined): void => {
+    if (queueUrls.has(name)) return;
+    queueUrls.set(name, url);
+    read(readQueue(name, url));
+  };
+  const addRule = (arn: string, rule: { name: string; bus: string }): void => {
+    if (rules.has(arn)) return;
+    rules.set(arn, rule);
+    read(readRule(arn, rule));
+  };
+
+  const readQueue = async (name: string, knownUrl: string | undefined): Promise<void> => {
+    try {
+      const url =
+        knownUrl ??
+        ((
+          await call(limits.sqs, () =>
+            sqs.send(
+              new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: queueAccounts.get(name) }),
+              sendOpts,
+            ),
+          )
+        ).QueueUrl as string);
+      const { Tags } = await call(limits.sqs, () =>
+        sqs.send(new ListQueueTagsCommand({ QueueUrl: url }), sendOpts),
+      );
+      discovery.queues.push({ url, name, tags: Tags ?? {} });
+    } catch (error) {
+      if (!isNotFound(error)) failed(knownUrl ?? `queue ${name}`, error);
+    }
+  };
+  const readRule = async (arn: string, rule: { name: string; bus: string }): Promise<void> => {
+    try {
+      const { Tags } = await call(limits.eventBridge, () =>
+        events.send(new ListTagsForResourceCommand({ ResourceARN: arn }), sendOpts),
+      );
+      discovery.rules.push({ arn, ...rule, tags: tagList(Tags) });
+    } catch (error) {
+      if (!isNotFound(error)) failed(arn, error);
+    }
+  };
+
+  const listQueues = async (): Promise<void> => {
+    try {
+      const all = await pages(
+        (token) =>
+          call(limits.sqs, () =>
+            sqs.send(
+              new ListQueuesCommand({
+                QueueNamePrefix: NAME_PREFIX,
+                MaxResults: 1000,
+                ...(token ? { NextToken: token } : {}),
+              }),
+              sendOpts,
+            ),
+          ),
+        (page) => page.NextToken,
+      );
+      for (const url of all.flatMap((p) => p.QueueUrls ?? [])) addQueue(queueNameOfUrl(url), url);
+    } catch (error) {
+      failed('sqs:ListQueues', error);
+    }
+  };
+
+  const listRules = async (): Promise<void> => {
+    let buses: EventBus[];
+    try {
+      const all = await pages(
+        (token) =>
+          call(limits.eventBridge, () =>
+            events.send(
+              new ListEventBusesCommand({ Limit: 100, ...(token ? { NextToken: token } : {}) }),
+              sendOpts,
+            ),
+          ),
+        (page) => page.NextToken,
+      );
+      buses = all.flatMap((p) => p.EventBuses ?? []);
+    } catch (error) {
+      return failed('events:ListEventBuses', error);
+    }
+    await Promise.all(
+      buses.map(async ({ Name: bus = 'default' }) => {
+        try {
+          await pages(
+            (token) =>
+              call(limits.eventBridge, () =>
+                events.send(
+                  new ListRulesCommand({
+                    EventBusName: bus,
+                    NamePrefix: NAME_PREFIX,
+                    Limit: 100,
+                    ...(token ? { NextToken: token } : {}),
+                  }),
+                  sendOpts,
+                ),
+              ),
+            // Each page's rules get their tags read while the next page is fetched.
+            (page) => {
+              for (const rule of page.Rules ?? []) {
+                if (rule.Arn && rule.Name) addRule(rule.Arn, { name: rule.Name, bus });
+              }
+              return page.NextToken;
+            },
+          );
+        } catch (error) {
+          failed(`events:ListRules on bus ${bus}`, error);
+        }
+      }),
+    );
+  };
+
+  const listTagged = async (): Promise<void> => {
+    const tagging = clients.get('tagging');
+    let mappings: ResourceTagMapping[];
+    try {
+      const all = await pages(
+        (token) =>
+          withBackoff(
+            () =>
+              tagging.send(
+                new GetResourcesCommand({
+                  TagFilters: [...taggingFilters],
+                  ResourceTypeFilters: ['sqs', 'events:rule'],
+                  ResourcesPerPage: 100,
+                  ...(token ? { PaginationToken: token } : {}),
+                }),
+                sendOpts,
+              ),
+            retry,
+            signal,
+          ),
+        (page) => page.PaginationToken,
+      );
+      mappings = all.flatMap((p) => p.ResourceTagMappingList ?? []);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      discovery.warnings.push(
+        `The Resource Groups Tagging API could not be used (${describeError(error)}); leftovers were found by name only. ` +
+          'Allow tag:GetResources to also find resources renamed or listed late.',
+      );
+      return;
+    }
+    tagged = mappings.map((m) => m.ResourceARN ?? '');
+  };
+
+  let tagged: string[] = [];
+  await Promise.all([listQueues(), listRules(), listTagged()]);
+  // Merged after the listings, so a queue both listed and tagged keeps its listed URL.
+  for (const arn of tagged) {
+    const queue = parseQueueArn(arn);
+    const rule = parseRuleArn(arn);
+    if (queue) {
+      queueAccounts.set(queue.name, queue.account);
+      addQueue(queue.name, undefined);
+    } else if (rule) {
+      addRule(arn, rule);
+    }
+  }
+
+  await Promise.all(reads);
+  return discovery;
+};
+
+/**
+ * SNS subscriptions whose endpoint is one of `queues` (by owner account and name), by queue URL.
+ * Lists the account's subscriptions, so it runs only when there are queues to delete; failures
+ * become warnings (an endpoint without SNS has no subscriptions to leave behind).
+ */
+export const findSubscriptions = async (
+  env: RemovalEnv,
+  queueUrls: readonly string[],
+  warnings: string[],
+): Promise<Map<string, string[]>> => {
+  const found = new Map<string, string[]>();
+  if (queueUrls.length === 0) return found;
+  const { clients, signal, limits, retry } = env;
+  const sns = clients.get('sns');
+  const byKey = new Map(
+    queueUrls.map((url) => {
+      const parts = new URL(url).pathname.split('/').filter(Boolean);
+      return [`${parts[0]}:${parts[1]}`, url];
+    }),
+  );
+  let subscriptions: Subscription[];
+  try {
+    const all = await pages(
+      (token) =>
+        limits.sns(() =>
+          withBackoff(
+            () =>
+              sns.send(
+                new ListSubscriptionsCommand(token ? { NextToken: token } : {}),
+                signal ? { abortSignal: signal } : {},
+              ),
+            retry,
+            signal,
+          ),
+        ),
+      (page) => page.NextToken,
+    );
+    subscriptions = all.flatMap((p) => p.Subscriptions ?? []);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    warnings.push(
+      `SNS subscriptions could not be listed (${describeError(error)}); subscriptions of removed queues may remain. ` +
+        'Allow sns:ListSubscriptions to remove them too.',
+    );
+    return found;
+  }
+  for (const sub of subscriptions) {
+    const queue = sub.Protocol === 'sqs' && sub.Endpoint ? parseQueueArn(sub.Endpoint) : undefined;
+    const url = queue && byKey.get(`${queue.account}:${queue.name}`);
+    if (url && sub.SubscriptionArn?.startsWith('arn:')) {
+      found.set(url, [...(found.get(url) ?? []), sub.SubscriptionArn]);
+    }
+  }
+  return found;
+};

@@ -1,0 +1,788 @@
+import {
+  type _Record,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+  ListShardsCommand,
+  type ListShardsCommandOutput,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { positiveNumber } from '../config.js';
+import {
+  EventProbeError,
+  type EventProbeErrorOptions,
+  InvalidInputError,
+  ListenerSetupError,
+} from '../errors.js';
+import type { ProbeContext } from '../probe.js';
+import type { ListenerResources } from '../resources/listener-resources.js';
+import { newListenerId } from '../resources/naming.js';
+import { backoffDelay, isThrottling, retry, sleep } from '../wait/index.js';
+import { describeMisses, EventTimeoutError, type Miss, preview, UnexpectedEventError } from './errors.js';
+import { QueueListener } from './listener.js';
+import type { ReceivedEvent } from './message.js';
+import type {
+  CollectOptions,
+  ExpectNoEventOptions,
+  Listener,
+  MatchFunction,
+  PollEventsOptions,
+  WaitForEventsOptions,
+  WaitOptions,
+} from './types.js';
+
+/** Where a Kinesis listener starts reading each shard. */
+export type KinesisStartPosition = 'now' | 'trim-horizon' | Date;
+
+/**
+ * How record data is decoded: `json` (must be JSON), `text` (UTF-8), `bytes` (a Uint8Array), or
+ * `auto` (JSON when it parses, else text).
+ */
+export type KinesisDecode = 'auto' | 'json' | 'text' | 'bytes';
+
+/** One Kinesis record as the listener read it. */
+export interface KinesisRecordEvent<T = unknown> {
+  /** The record's data, decoded as the listener's `decode` option says. */
+  readonly data: T;
+  readonly partitionKey: string;
+  readonly sequenceNumber: string;
+  readonly shardId: string;
+  readonly approximateArrivalTimestamp: Date;
+}
+
+/** Options of `probe.addKinesisListener`. Give `streamName` or `streamArn`. */
+export interface AddKinesisListenerOptions {
+  /** The stream's name (in the probe's region). */
+  readonly streamName?: string;
+  /** The stream's ARN (instead of streamName). */
+  readonly streamArn?: string;
+  /**
+   * Where to start: `now` (only records put after `addKinesisListener` returns), `trim-horizon`
+   * (every record the stream still holds), or a Date (records that arrived at or after it).
+   * Default `now`.
+   */
+  readonly from?: KinesisStartPosition;
+  /** How record data is decoded (see {@link KinesisDecode}). Default `auto`. */
+  readonly decode?: KinesisDecode;
+  /**
+   * Pause between GetRecords calls on a shard that has nothing new, in ms (at least 200: a shard
+   * allows 5 reads per second, shared with every other consumer). Default 200.
+   */
+  readonly pollInterval?: number;
+  /** Cancels the setup (the listener itself is stopped with `stop()`). */
+  readonly signal?: AbortSignal;
+}
+
+/** The stream does not exist in the region the probe uses (or these credentials cannot see it). */
+export class StreamNotFoundError extends InvalidInputError {
+  override name = 'StreamNotFoundError';
+  constructor(
+    readonly stream: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(
+      `Kinesis stream ${stream} does not exist (or these credentials cannot see it). Check streamName / streamArn and the region.`,
+      'streamName',
+      options,
+    );
+  }
+}
+
+/** `expectPartitionKeys` found other partition keys than expected. */
+export class PartitionKeyMismatchError extends EventProbeError {
+  override name = 'PartitionKeyMismatchError';
+  constructor(
+    message: string,
+    /** The keys expected. */
+    readonly expected: readonly string[],
+    /** The distinct keys received, in order of first arrival. */
+    readonly actual: readonly string[],
+    /** Expected but not received. */
+    readonly missing: readonly string[],
+    /** Received but not expected (only checked with `exact`). */
+    readonly unexpected: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/** `expectOrderedByKey` found two records of one key out of order. */
+export class RecordOrderError extends EventProbeError {
+  override name = 'RecordOrderError';
+  constructor(
+    message: string,
+    readonly key: string,
+    /** The record received first. */
+    readonly earlier: KinesisRecordEvent,
+    /** The record received after it, although it was put before it. */
+    readonly later: KinesisRecordEvent,
+  ) {
+    super(message);
+  }
+}
+
+const MIN_POLL_INTERVAL_MS = 200;
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
+const DECODES: readonly string[] = ['auto', 'json', 'text', 'bytes'];
+
+interface Validated {
+  readonly stream: { readonly StreamName: string } | { readonly StreamARN: string };
+  readonly label: string;
+  readonly arnRegion: string | undefined;
+  readonly from: KinesisStartPosition;
+  readonly decode: KinesisDecode;
+  readonly pollInterval: number;
+}
+
+const validate = (options: AddKinesisListenerOptions): Validated => {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError(
+      'addKinesisListener needs an options object with streamName or streamArn.',
+      'options',
+    );
+  }
+  const {
+    streamName,
+    streamArn,
+    from = 'now',
+    decode = 'auto',
+    pollInterval = MIN_POLL_INTERVAL_MS,
+  } = options;
+  if ((streamName === undefined) === (streamArn === undefined)) {
+    throw new InvalidInputError(
+      streamName === undefined ? 'Pass streamName or streamArn.' : 'Pass streamName or streamArn, not both.',
+      'streamName',
+    );
+  }
+  if (streamName !== undefined && (typeof streamName !== 'string' || !STREAM_NAME.test(streamName))) {
+    throw new InvalidInputError(
+      `streamName must be 1 to 128 letters, digits, "_", "." or "-"; got ${JSON.stringify(streamName)}.`,
+      'streamName',
+    );
+  }
+  const arnMatch = typeof streamArn === 'string' ? STREAM_ARN.exec(streamArn) : null;
+  if (streamArn !== undefined && !arnMatch) {
+    throw new InvalidInputError(
+      `streamArn must be a Kinesis stream ARN like arn:aws:kinesis:us-east-1:123456789012:stream/orders; got ${JSON.stringify(streamArn)}.`,
+      'streamArn',
+    );
+  }
+  if (
+    from !== 'now' &&
+    from !== 'trim-horizon' &&
+    !(from instanceof Date && Number.isFinite(from.getTime()))
+  ) {
+    throw new InvalidInputError(
+      `from must be "now", "trim-horizon" or a valid Date; got "${String(from)}".`,
+      'from',
+    );
+  }
+  if (!DECODES.includes(decode)) {
+    throw new InvalidInputError(
+      `decode must be "auto", "json", "text" or "bytes"; got ${JSON.stringify(decode)}.`,
+      'decode',
+    );
+  }
+  positiveNumber('pollInterval', pollInterval);
+  if (pollInterval < MIN_POLL_INTERVAL_MS) {
+    throw new InvalidInputError(
+      `pollInterval must be at least ${MIN_POLL_INTERVAL_MS} ms (a shard allows 5 reads per second); got ${pollInterval}.`,
+      'pollInterval',
+    );
+  }
+  return {
+    stream: streamName === undefined ? { StreamARN: streamArn as string } : { StreamName: streamName },
+    label: (streamName ?? streamArn) as string,
+    arnRegion: arnMatch?.[1],
+    from,
+    decode,
+    pollInterval,
+  };
+};
+
+const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Decodes record data; `ok` is false for a record that is not JSON under `decode: 'json'`. */
+const decodeData = (bytes: Uint8Array, decode: KinesisDecode): { data: unknown; ok: boolean } => {
+  if (decode === 'bytes') return { data: Uint8Array.from(bytes), ok: true };
+  const text = Buffer.from(bytes).toString('utf8');
+  if (decode === 'text') return { data: text, ok: true };
+  try {
+    return { data: JSON.parse(text), ok: true };
+  } catch {
+    return { data: text, ok: decode === 'auto' };
+  }
+};
+
+/** What the listener's internal feed carries per record: the index of the decoded record. */
+interface WireRecord {
+  readonly i: number;
+}
+
+const keyOf = (shardId: string, sequenceNumber: string): string => `${shardId}/${sequenceNumber}`;
+
+/**
+ * Records read from the shards, waiting to be taken by the queue listener's receive loop. It plays
+ * the SQS client's part for that loop (ReceiveMessage long-polls it; deletes are no-ops), so the
+ * Kinesis listener reuses the queue listener's buffer, de-duplication and waits unchanged.
+ */
+class RecordFeed {
+  #pending: Message[] = [];
+  #errors: Error[] = [];
+  #wake: (() => void) | undefined;
+
+  push(messages: readonly Message[]): void {
+    this.#pending.push(...messages);
+    this.#wake?.();
+  }
+
+  fail(error: Error): void {
+    this.#errors.push(error);
+    this.#wake?.();
+  }
+
+  async receive(waitSeconds: number, signal: AbortSignal | undefined): Promise<Message[]> {
+    const endsAt = performance.now() + waitSeconds * 1000;
+    for (;;) {
+      const error = this.#errors.shift();
+      if (error) throw error;
+      if (this.#pending.length > 0) return this.#pending.splice(0);
+      const left = endsAt - performance.now();
+      // Always through a timer (even with no time left), so the caller's loop yields to the event loop.
+      const woken = new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      try {
+        await Promise.race([woken, sleep(Math.max(0, left), signal)]);
+      } finally {
+        this.#wake = undefined;
+      }
+      if (left <= 0) return this.#pending.splice(0);
+    }
+  }
+
+  /** An SQS client stand-in for the queue listener. */
+  client(): SQSClient {
+    return {
+      send: async (command: unknown, options?: { abortSignal?: AbortSignal }) =>
+        command instanceof ReceiveMessageCommand
+          ? { Messages: await this.receive(command.input.WaitTimeSeconds as number, options?.abortSignal) }
+          : {},
+    } as unknown as SQSClient;
+  }
+}
+
+type Source<T> = KinesisListener<T> | readonly KinesisRecordEvent<T>[];
+const eventsOf = <T>(source: Source<T>): readonly KinesisRecordEvent<T>[] =>
+  source instanceof KinesisListener ? source.events : source;
+
+/**
+ * Reads every shard of a stream into a listener. Shards are read concurrently; a closed shard's
+ * children are read once all of their parents are drained, so per-key order holds across resharding.
+ */
+export class KinesisListener<T = unknown> implements Listener<T, KinesisRecordEvent<T>> {
+  readonly id: string;
+  readonly resources: ListenerResources;
+  /** The stream, as given (name or ARN). */
+  readonly stream: string;
+  /** GetRecords calls made so far (for tests and benchmarks). */
+  getRecordsCalls = 0;
+  /** GetRecords / GetShardIterator calls that were throttled and retried. */
+  throttled = 0;
+  readonly #inner: QueueListener<T, WireRecord>;
+  /** Every decoded record, by the index its wire record carries. */
+  readonly #records: KinesisRecordEvent<T>[] = [];
+  readonly #halt: () => Promise<void>;
+
+  /** @internal Use `probe.addKinesisListener` (or `createKinesisListener`). */
+  constructor(init: {
+    id: string;
+    resources: ListenerResources;
+    stream: string;
+    inner: QueueListener<T, WireRecord>;
+    halt: () => Promise<void>;
+  }) {
+    this.id = init.id;
+    this.resources = init.resources;
+    this.stream = init.stream;
+    this.#inner = init.inner;
+    this.#halt = init.halt;
+  }
+
+  /** @internal Keeps the decoded record for the wire record the feed carries. */
+  remember(event: KinesisRecordEvent<T>): number {
+    return this.#records.push(event) - 1;
+  }
+
+  #real = (wire: WireRecord): KinesisRecordEvent<T> => this.#records[wire.i] as KinesisRecordEvent<T>;
+
+  #entry = (entry: ReceivedEvent<WireRecord>): ReceivedEvent<KinesisRecordEvent<T>> => ({
+    ...entry,
+    event: this.#real(entry.event),
+  });
+
+  /** Rethrows a wait's error with the decoded records in it (and in its message). */
+  #remap = (error: unknown): never => {
+    if (error instanceof UnexpectedEventError) {
+      const event = this.#real(error.event as WireRecord);
+      const head = error.message.slice(0, error.message.lastIndexOf('\n'));
+      throw new UnexpectedEventError(`${head}\n  ${preview(event)}`, event);
+    }
+    if (error instanceof EventTimeoutError) {
+      const misses: Miss[] = error.misses.map((m) => ({ ...m, event: this.#real(m.event as WireRecord) }));
+      const [head] = error.message.split('\nClosest misses');
+      throw new EventTimeoutError(
+        misses.length > 0
+          ? `${head}\nClosest misses (most recent last):\n${describeMisses(misses)}`
+          : error.message,
+        error.timeoutMs,
+        error.receivedCount,
+        misses,
+        error.matched.map((m) => this.#real(m as WireRecord)),
+        error.cause === undefined ? {} : { cause: error.cause },
+      );
+    }
+    throw error;
+  };
+
+  /** The match function over decoded records (anything else is passed on, for the usual validation). */
+  #match(match: MatchFunction<KinesisRecordEvent<T>> | undefined): MatchFunction<WireRecord> | undefined {
+    if (typeof match !== 'function') return match;
+    return (wire, received) => match(this.#real(wire), this.#entry(received));
+  }
+
+  get events(): readonly KinesisRecordEvent<T>[] {
+    return this.#inner.events.map(this.#real);
+  }
+
+  get received(): readonly ReceivedEvent<KinesisRecordEvent<T>>[] {
+    return this.#inner.received.map(this.#entry);
+  }
+
+  get stopped(): boolean {
+    return this.#inner.stopped;
+  }
+
+  /** The distinct partition keys received so far, in order of first arrival. */
+  partitionKeys(): string[] {
+    return [...new Set(this.events.map((e) => e.partitionKey))];
+  }
+
+  async waitForEvent(
+    match?: MatchFunction<KinesisRecordEvent<T>>,
+    options?: WaitOptions,
+  ): Promise<KinesisRecordEvent<T>> {
+    const wire = await this.#inner.waitForEvent(this.#match(match), options).catch(this.#remap);
+    return this.#real(wire);
+  }
+
+  async waitForEvents(
+    match: MatchFunction<KinesisRecordEvent<T>> | undefined,
+    options: WaitForEventsOptions,
+  ): Promise<KinesisRecordEvent<T>[]> {
+    const wires = await this.#inner.waitForEvents(this.#match(match), options).catch(this.#remap);
+    return wires.map(this.#real);
+  }
+
+  async pollEvents(options?: PollEventsOptions): Promise<KinesisRecordEvent<T>[]> {
+    return (await this.#inner.pollEvents(options)).map(this.#real);
+  }
+
+  async collect(options: CollectOptions<KinesisRecordEvent<T>>): Promise<KinesisRecordEvent<T>[]> {
+    const match = this.#match(options?.match);
+    const inner = (match === undefined ? options : { ...options, match }) as CollectOptions<WireRecord>;
+    return (await this.#inner.collect(inner)).map(this.#real);
+  }
+
+  async expectNoEvent(
+    match: MatchFunction<KinesisRecordEvent<T>> | undefined,
+    options: ExpectNoEventOptions,
+  ): Promise<void> {
+    await this.#inner.expectNoEvent(this.#match(match), options).catch(this.#remap);
+  }
+
+  /** Stops reading (no resources to remove). Pending waits reject. */
+  async halt(): Promise<void> {
+    await this.#halt();
+    await this.#inner.stop();
+  }
+
+  stop(): Promise<void> {
+    return this.halt();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+/**
+ * Asserts which partition keys the records carry. Default: exactly the expected set (each one at
+ * least once, nothing else); with `exact: false`, at least the expected ones.
+ *
+ * @throws PartitionKeyMismatchError naming the missing and unexpected keys.
+ */
+export const expectPartitionKeys = <T>(
+  source: Source<T>,
+  expected: readonly string[],
+  options: { readonly exact?: boolean } = {},
+): void => {
+  if (!Array.isArray(expected) || expected.some((k) => typeof k !== 'string')) {
+    throw new InvalidInputError('expected must be an array of partition keys (strings).', 'expected');
+  }
+  const events = eventsOf(source);
+  const actual = [...new Set(events.map((e) => e.partitionKey))];
+  const want = new Set(expected);
+  const missing = [...want].filter((k) => !actual.includes(k));
+  const unexpected = options.exact === false ? [] : actual.filter((k) => !want.has(k));
+  if (missing.length === 0 && unexpected.length === 0) return;
+  const list = (keys: readonly string[]): string => keys.map((k) => JSON.stringify(k)).join(', ');
+  throw new PartitionKeyMismatchError(
+    `Expected partition keys ${list([...want])}${options.exact === false ? ' (at least)' : ''} in ${events.length} record(s), ` +
+      [
+        missing.length > 0 ? `missing: ${list(missing)}` : '',
+        unexpected.length > 0 ? `unexpected: ${list(unexpected)}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') +
+      `. Received keys: ${actual.length > 0 ? list(actual) : 'none'}. Wait for the records first (waitForEvents).`,
+    [...want],
+    actual,
+    missing,
+    unexpected,
+  );
+};
+
+/**
+ * Asserts that, for each key (the partition key by default), the records are in the order they
+ * were put: within a shard, sequence numbers increase. (Records of one key can only move to another
+ * shard by resharding; the listener reads child shards after their parents, so that order holds.)
+ *
+ * @throws RecordOrderError naming the key and the two records.
+ */
+export const expectOrderedByKey = <T>(
+  source: Source<T>,
+  keyFn: (event: KinesisRecordEvent<T>) => string = (e) => e.partitionKey,
+): void => {
+  if (typeof keyFn !== 'function') {
+    throw new InvalidInputError('keyFn must be a function (event) => key.', 'keyFn');
+  }
+  const last = new Map<string, KinesisRecordEvent<T>>();
+  for (const event of eventsOf(source)) {
+    const key = keyFn(event);
+    const before = last.get(key);
+    if (
+      before &&
+      before.shardId === event.shardId &&
+      BigInt(before.sequenceNumber) > BigInt(event.sequenceNumber)
+    ) {
+      throw new RecordOrderError(
+        `Records of key ${JSON.stringify(key)} are out of order on ${event.shardId}: sequence number ${event.sequenceNumber} came after ${before.sequenceNumber}.\n` +
+          `  earlier: ${preview(before.data)}\n  later:   ${preview(event.data)}`,
+        key,
+        before as KinesisRecordEvent,
+        event as KinesisRecordEvent,
+      );
+    }
+    last.set(key, event);
+  }
+};
+
+type ShardState = 'pending' | 'reading' | 'drained';
+type IteratorType = Pick<
+  GetShardIteratorCommandInput,
+  'ShardIteratorType' | 'Timestamp' | 'StartingSequenceNumber'
+>;
+
+/** Every shard of the stream (ListShards, all pages). */
+const listShards = async (
+  kinesis: KinesisClient,
+  stream: Validated['stream'],
+  signal: AbortSignal | undefined,
+): Promise<Shard[]> => {
+  const shards: Shard[] = [];
+  let token: string | undefined;
+  do {
+    const page: ListShardsCommandOutput = await kinesis.send(
+      new ListShardsCommand(token === undefined ? { ...stream } : { NextToken: token }),
+      signal ? { abortSignal: signal } : {},
+    );
+    shards.push(...(page.Shards as Shard[]));
+    token = page.NextToken;
+  } while (token);
+  return shards;
+};
+
+/**
+ * Creates a Kinesis listener. It creates no AWS resource: it lists the shards, gets an iterator for
+ * each shard where it starts (before returning, so `from: 'now'` misses nothing put afterwards), and
+ * reads them concurrently in the background until stopped.
+ *
+ * Reading: GetRecords again at once while a shard is behind (MillisBehindLatest > 0), else after
+ * `pollInterval`; throttling backs off with jitter; an expired iterator is renewed after the last
+ * record read. Errors that are not transient reach the next wait (as a receive failure).
+ */
+export const createKinesisListener = async <T = unknown>(
+  ctx: ProbeContext,
+  options: AddKinesisListenerOptions,
+): Promise<KinesisListener<T>> => {
+  const v = validate(options);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const kinesis = ctx.clients.get('kinesis');
+  const startedAt = new Date(ctx.clock.now());
+  const region = v.arnRegion ?? (await ctx.clients.region());
+
+  let shards: Shard[];
+  try {
+    shards = await listShards(kinesis, v.stream, signal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (errorName(error) === 'ResourceNotFoundException')
+      throw new StreamNotFoundError(v.label, { cause: error });
+    throw new ListenerSetupError(
+      `Could not list the shards of Kinesis stream ${v.label} (ListShards): ${describe(error)}. Nothing was created.`,
+      [],
+      { cause: error },
+    );
+  }
+
+  const id = newListenerId();
+  const states = new Map<string, ShardState>();
+  const parentsOf = new Map<string, readonly string[]>();
+  const known = new Set(shards.map((s) => s.ShardId as string));
+  const parents = (s: Shard): string[] =>
+    [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined);
+  let start: Shard[];
+  if (v.from === 'now') {
+    start = shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
+  } else {
+    start = shards.filter((s) => !parents(s).some((p) => known.has(p)));
+    for (const s of shards) {
+      states.set(s.ShardId as string, 'pending');
+      parentsOf.set(s.ShardId as string, parents(s));
+    }
+  }
+  const from = v.from;
+  const firstType: IteratorType =
+    from === 'now'
+      ? { ShardIteratorType: 'LATEST' }
+      : from === 'trim-horizon'
+        ? { ShardIteratorType: 'TRIM_HORIZON' }
+        : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: from };
+  const childType: IteratorType = from instanceof Date ? firstType : { ShardIteratorType: 'TRIM_HORIZON' };
+
+  const feed = new RecordFeed();
+  const reading = new AbortController();
+  const tasks = new Set<Promise<void>>();
+  const inner = new QueueListener<T, WireRecord>({
+    id,
+    resources: { listenerId: id, kind: 'kinesis', region },
+    sqs: feed.client(),
+    queueUrl: `kinesis:${v.label}`,
+    clock: ctx.clock,
+    remove: async () => {},
+  });
+  const listener = new KinesisListener<T>({
+    id,
+    resources: inner.resources,
+    stream: v.label,
+    inner,
+    halt: async () => {
+      reading.abort();
+      await Promise.allSettled([...tasks]);
+    },
+  });
+
+  const iterator = async (shardId: string, type: IteratorType, abort: AbortSignal): Promise<string> =>
+    retry(
+      async () => {
+        try {
+          const out = await kinesis.send(
+            new GetShardIteratorCommand({ ...v.stream, ShardId: shardId, ...type }),
+            {
+              abortSignal: abort,
+            },
+          );
+          return out.ShardIterator as string;
+        } catch (error) {
+          if (isThrottling(error)) listener.throttled++;
+          throw error;
+        }
+      },
+      { signal: abort, baseMs: 200, attempts: 8 },
+    );
+
+  const report = (shardId: string, what: string, error: unknown): void => {
+    feed.fail(
+      new EventProbeError(`Kinesis stream ${v.label}, ${shardId}: ${what} failed: ${describe(error)}`, {
+        cause: error,
+      }),
+    );
+  };
+
+  const toMessages = (shardId: string, records: readonly _Record[]): Message[] =>
+    records.map((r) => {
+      const sequenceNumber = r.SequenceNumber as string;
+      const { data, ok } = decodeData(r.Data as Uint8Array, v.decode);
+      const arrival = r.ApproximateArrivalTimestamp as Date;
+      const event: KinesisRecordEvent<T> = {
+        data: data as T,
+        partitionKey: r.PartitionKey as string,
+        sequenceNumber,
+        shardId,
+        approximateArrivalTimestamp: arrival,
+      };
+      const index = listener.remember(event);
+      if (!ok) {
+        report(
+          shardId,
+          `decoding record ${sequenceNumber} as JSON (decode: 'json'; kept as text)`,
+          'not JSON',
+        );
+      }
+      return {
+        MessageId: keyOf(shardId, sequenceNumber),
+        Body: `{"i":${index}}`,
+      };
+    });
+
+  const pause = (failures: number, abort: AbortSignal): Promise<boolean> =>
+    sleep(MIN_POLL_INTERVAL_MS + backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), abort).then(
+      () => true,
+      () => false,
+    );
+
+  /**
+   * An iterator for a shard, retried until it is there (each failure reported to the waits);
+   * `undefined` when the listener stops or the shard (or stream) is gone.
+   */
+  const open = async (shardId: string, type: IteratorType): Promise<string | undefined> => {
+    const abort = reading.signal;
+    for (let failures = 1; ; failures++) {
+      try {
+        return await iterator(shardId, type, abort);
+      } catch (error) {
+        if (abort.aborted) return undefined;
+        report(shardId, 'GetShardIterator', error);
+        if (errorName(error) === 'ResourceNotFoundException' || !(await pause(failures, abort)))
+          return undefined;
+      }
+    }
+  };
+
+  const track = (task: Promise<void>): void => {
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+  };
+
+  /** Starts the shards whose parents are all drained (children found through ChildShards). */
+  const startReady = (): void => {
+    for (const [shardId, state] of states) {
+      const ps = parentsOf.get(shardId) ?? [];
+      const ready =
+        state === 'pending' &&
+        ps.some((p) => states.get(p) === 'drained') &&
+        !ps.some((p) => states.get(p) === 'pending' || states.get(p) === 'reading');
+      if (!ready) continue;
+      states.set(shardId, 'reading');
+      track(
+        (async () => {
+          const it = await open(shardId, childType);
+          if (it === undefined) states.set(shardId, 'drained');
+          else await read(shardId, it, childType);
+        })(),
+      );
+    }
+  };
+
+  /** Where to pick up after an expired iterator: after the last record read, else where the shard started. */
+  const renewal = (type: IteratorType, last: string | undefined): IteratorType =>
+    last !== undefined
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: last }
+      : type.ShardIteratorType === 'LATEST'
+        ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startedAt }
+        : type;
+
+  const read = async (shardId: string, first: string, type: IteratorType): Promise<void> => {
+    const abort = reading.signal;
+    states.set(shardId, 'reading');
+    let it = first;
+    let last: string | undefined;
+    let failures = 0;
+    for (;;) {
+      let out: GetRecordsCommandOutput;
+      try {
+        listener.getRecordsCalls++;
+        out = await kinesis.send(new GetRecordsCommand({ ShardIterator: it }), { abortSignal: abort });
+      } catch (error) {
+        if (abort.aborted) return;
+        failures++;
+        if (errorName(error) === 'ExpiredIteratorException') {
+          const renewed = await open(shardId, renewal(type, last));
+          if (renewed === undefined) break;
+          it = renewed;
+          continue;
+        }
+        if (isThrottling(error)) listener.throttled++;
+        else {
+          report(shardId, 'GetRecords', error);
+          if (errorName(error) === 'ResourceNotFoundException') break;
+        }
+        if (!(await pause(failures, abort))) return;
+        continue;
+      }
+      failures = 0;
+      const records = out.Records ?? [];
+      if (records.length > 0) {
+        last = records.at(-1)?.SequenceNumber;
+        feed.push(toMessages(shardId, records));
+      }
+      if (!out.NextShardIterator) {
+        // Closed and drained: its children are next, once all their parents are drained too.
+        for (const child of out.ChildShards ?? []) {
+          const childId = child.ShardId as string;
+          if (!states.has(childId)) states.set(childId, 'pending');
+          parentsOf.set(childId, child.ParentShards as string[]);
+        }
+        break;
+      }
+      it = out.NextShardIterator;
+      if (
+        !((out.MillisBehindLatest as number) > 0) &&
+        !(await sleep(v.pollInterval, abort).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+    }
+    states.set(shardId, 'drained');
+    startReady();
+  };
+
+  // Resolve every starting iterator before returning: `now` must not miss what is put next.
+  let firsts: string[];
+  try {
+    firsts = await Promise.all(
+      start.map((s) => iterator(s.ShardId as string, firstType, signal ?? reading.signal)),
+    );
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ListenerSetupError(
+      `Could not get shard iterators for Kinesis stream ${v.label} (GetShardIterator): ${describe(error)}. Nothing was created.`,
+      [],
+      { cause: error },
+    );
+  }
+
+  start.forEach((s, i) => {
+    track(read(s.ShardId as string, firsts[i] as string, firstType));
+  });
+  return listener;
+};

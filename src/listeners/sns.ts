@@ -1,0 +1,499 @@
+import {
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { removeListenerResources } from '../cleanup/remove.js';
+import {
+  type CleanupError,
+  type EventProbeErrorOptions,
+  InvalidInputError,
+  ListenerSetupError,
+} from '../errors.js';
+import type { ProbeContext } from '../probe.js';
+import type { ListenerResources } from '../resources/listener-resources.js';
+import { newListenerId, resourceName } from '../resources/naming.js';
+import { MAX_USER_TAGS, resourceTags, type Tags, validateUserTags } from '../resources/tags.js';
+import { QUEUE_RETENTION_SECONDS } from './eventbridge.js';
+import { QueueListener } from './listener.js';
+
+/** Where a filter policy looks: message attributes (SNS's default) or the message body. */
+export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
+
+/** A message attribute as SNS passes it on (binary values in base64). */
+export interface SnsMessageAttribute {
+  /** `String`, `Number`, `Binary`, `String.Array`, or a custom type such as `String.order`. */
+  readonly type: string;
+  readonly value: string;
+}
+
+/**
+ * One SNS message as the listener's queue received it, with the SNS envelope unwrapped. The same
+ * shape for enveloped and raw delivery, so a test does not depend on the subscription's setting.
+ */
+export interface SnsEvent<TMessage = unknown> {
+  /** The message: parsed JSON when it is JSON, else the text itself. */
+  readonly message: TMessage;
+  /** The subject the publisher gave (enveloped delivery only; raw delivery drops it). */
+  readonly subject?: string;
+  /**
+   * SNS's message id (the one Publish returned). With raw delivery SNS does not pass it on, so this
+   * is the SQS message id instead.
+   */
+  readonly messageId: string;
+  readonly topicArn: string;
+  /** When SNS published it (raw delivery: when SQS got it), ISO 8601. */
+  readonly timestamp: string;
+  /** The message attributes the publisher set (`{}` when none). */
+  readonly messageAttributes: Readonly<Record<string, SnsMessageAttribute>>;
+  /** FIFO topics with enveloped delivery: SNS's sequence number. */
+  readonly sequenceNumber?: string;
+  /** True when the subscription delivers raw messages (no envelope). */
+  readonly rawDelivery: boolean;
+}
+
+/** Options of `probe.addSnsListener`. */
+export interface AddSnsListenerOptions {
+  /** The topic to listen to (ARN). Required. */
+  readonly topicArn: string;
+  /**
+   * A subscription of that topic whose FilterPolicy, FilterPolicyScope and RawMessageDelivery the
+   * listener copies, so its queue receives what that subscriber receives. Not with `filterPolicy`,
+   * `filterPolicyScope` or `raw`. Default: none (every message, enveloped).
+   */
+  readonly subscriptionArn?: string;
+  /** A filter policy (JSON string or object) for the listener's subscription. Default: none (every message). */
+  readonly filterPolicy?: string | Readonly<Record<string, unknown>>;
+  /** What `filterPolicy` applies to. Default `MessageAttributes` (SNS's default). */
+  readonly filterPolicyScope?: FilterPolicyScope;
+  /** Subscribe with raw message delivery. Events look the same either way. Default `false`. */
+  readonly raw?: boolean;
+  /** Tags for the listener's queue, on top of the probe's tags. Default `{}`. */
+  readonly tags?: Tags;
+  /** Cancels the setup; what was created is removed and the signal's reason is thrown. */
+  readonly signal?: AbortSignal;
+}
+
+/** The topic does not exist (or is not visible to these credentials) in its region. */
+export class TopicNotFoundError extends InvalidInputError {
+  override name = 'TopicNotFoundError';
+  constructor(
+    readonly topicArn: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(
+      `SNS topic ${topicArn} does not exist (or these credentials cannot see it). Check topicArn (account and region are part of it). Nothing was created.`,
+      'topicArn',
+      options,
+    );
+  }
+}
+
+/** The subscription to copy does not exist. */
+export class SubscriptionNotFoundError extends InvalidInputError {
+  override name = 'SubscriptionNotFoundError';
+  constructor(
+    readonly subscriptionArn: string,
+    readonly topicArn: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(
+      `SNS subscription ${subscriptionArn} of topic ${topicArn} does not exist. Check subscriptionArn (ListSubscriptionsByTopic lists the topic's subscriptions). Nothing was created.`,
+      'subscriptionArn',
+      options,
+    );
+  }
+}
+
+const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$/;
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SCOPES: readonly string[] = ['MessageAttributes', 'MessageBody'];
+
+interface Validated {
+  readonly topicArn: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly subscriptionArn: string | undefined;
+  readonly filterPolicy: string | undefined;
+  readonly filterPolicyScope: FilterPolicyScope | undefined;
+  readonly raw: boolean;
+  readonly tags: Tags;
+}
+
+const checkFilterPolicy = (policy: unknown): string => {
+  let parsed: unknown = policy;
+  if (typeof policy === 'string') {
+    try {
+      parsed = JSON.parse(policy);
+    } catch (error) {
+      throw new InvalidInputError(
+        `filterPolicy is not valid JSON: ${(error as Error).message}. Pass a JSON object string or an object.`,
+        'filterPolicy',
+      );
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidInputError(
+      `filterPolicy must be a JSON object (like {"type": ["order"]}); got ${JSON.stringify(policy)}.`,
+      'filterPolicy',
+    );
+  }
+  if (Object.keys(parsed).length === 0) {
+    throw new InvalidInputError(
+      'filterPolicy must not be empty: omit it to receive every message.',
+      'filterPolicy',
+    );
+  }
+  return typeof policy === 'string' ? policy : JSON.stringify(parsed);
+};
+
+const validate = (options: AddSnsListenerOptions, probeTags: Tags): Validated => {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError('addSnsListener needs an options object with topicArn.', 'options');
+  }
+  const { topicArn, subscriptionArn, filterPolicy, filterPolicyScope, raw } = options;
+  const m = typeof topicArn === 'string' ? TOPIC_ARN.exec(topicArn) : null;
+  if (!m || typeof topicArn !== 'string') {
+    throw new InvalidInputError(
+      `topicArn must be an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:orders; got ${JSON.stringify(topicArn)}.`,
+      'topicArn',
+    );
+  }
+  const [, partition = 'aws', region = '', account = ''] = m;
+  if (subscriptionArn !== undefined) {
+    const id = typeof subscriptionArn === 'string' ? subscriptionArn.slice(topicArn.length + 1) : '';
+    if (
+      typeof subscriptionArn !== 'string' ||
+      !subscriptionArn.startsWith(`${topicArn}:`) ||
+      !SUBSCRIPTION_ID.test(id)
+    ) {
+      throw new InvalidInputError(
+        `subscriptionArn must be the ARN of a subscription of ${topicArn} (the topic ARN, ":", and the subscription id); got ${JSON.stringify(subscriptionArn)}.`,
+        'subscriptionArn',
+      );
+    }
+    const conflict = (['filterPolicy', 'filterPolicyScope', 'raw'] as const).find(
+      (k) => options[k] !== undefined,
+    );
+    if (conflict) {
+      throw new InvalidInputError(
+        `Pass subscriptionArn (to copy its filter policy, scope and raw delivery) or ${conflict}, not both. Nothing was created.`,
+        conflict,
+      );
+    }
+  }
+  if (filterPolicyScope !== undefined) {
+    if (!SCOPES.includes(filterPolicyScope)) {
+      throw new InvalidInputError(
+        `filterPolicyScope must be "MessageAttributes" or "MessageBody"; got ${JSON.stringify(filterPolicyScope)}.`,
+        'filterPolicyScope',
+      );
+    }
+    if (filterPolicy === undefined) {
+      throw new InvalidInputError('filterPolicyScope needs a filterPolicy.', 'filterPolicyScope');
+    }
+  }
+  if (raw !== undefined && typeof raw !== 'boolean') {
+    throw new InvalidInputError(`raw must be true or false; got ${JSON.stringify(raw)}.`, 'raw');
+  }
+  const policy = filterPolicy === undefined ? undefined : checkFilterPolicy(filterPolicy);
+  const tags = { ...probeTags, ...validateUserTags(options.tags, 'tags') };
+  if (Object.keys(tags).length > MAX_USER_TAGS) {
+    throw new InvalidInputError(
+      `The probe's and the listener's tags add up to ${Object.keys(tags).length}; at most ${MAX_USER_TAGS} are allowed. Remove some.`,
+      'tags',
+    );
+  }
+  return {
+    topicArn,
+    partition,
+    region,
+    account,
+    subscriptionArn,
+    filterPolicy: policy,
+    filterPolicyScope,
+    raw: raw ?? false,
+    tags,
+  };
+};
+
+const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
+const describe = (error: unknown): string => (error as Error).message;
+
+const parseText = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+const fromSqsAttribute = (a: MessageAttributeValue): SnsMessageAttribute => ({
+  type: a.DataType as string,
+  value: a.BinaryValue ? Buffer.from(a.BinaryValue).toString('base64') : (a.StringValue as string),
+});
+
+interface Envelope {
+  readonly Type: string;
+  readonly MessageId: string;
+  readonly TopicArn: string;
+  readonly Message: string;
+  readonly Timestamp: string;
+  readonly Subject?: string;
+  readonly SequenceNumber?: string;
+  readonly MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+const asEnvelope = (body: string): Envelope | undefined => {
+  const value = parseText(body) as Partial<Envelope> | null;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    value.Type !== 'Notification' ||
+    typeof value.MessageId !== 'string' ||
+    typeof value.TopicArn !== 'string' ||
+    typeof value.Message !== 'string'
+  ) {
+    return undefined;
+  }
+  return value as Envelope;
+};
+
+/**
+ * Turns what SNS delivered to the queue into an {@link SnsEvent}. The returned message carries the
+ * event as its body and SNS's message id as its MessageId, so the listener de-duplicates by SNS id
+ * (SNS, like SQS, delivers at least once: a redelivery is a new SQS message with the same SNS id).
+ */
+export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery: boolean): Message => {
+  const body = message.Body as string;
+  const envelope = rawDelivery ? undefined : asEnvelope(body);
+  let event: SnsEvent;
+  if (envelope) {
+    event = {
+      message: parseText(envelope.Message),
+      ...(envelope.Subject === undefined ? {} : { subject: envelope.Subject }),
+      messageId: envelope.MessageId,
+      topicArn: envelope.TopicArn,
+      timestamp: envelope.Timestamp,
+      messageAttributes: Object.fromEntries(
+        Object.entries(envelope.MessageAttributes ?? {}).map(([k, a]) => [
+          k,
+          { type: a.Type, value: a.Value },
+        ]),
+      ),
+      ...(envelope.SequenceNumber === undefined ? {} : { sequenceNumber: envelope.SequenceNumber }),
+      rawDelivery: false,
+    };
+  } else {
+    event = {
+      message: parseText(body),
+      messageId: message.MessageId as string,
+      topicArn,
+      // The receive loop asks for every system attribute, SentTimestamp included.
+      timestamp: new Date(Number(message.Attributes?.SentTimestamp)).toISOString(),
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([k, a]) => [k, fromSqsAttribute(a)]),
+      ),
+      rawDelivery,
+    };
+  }
+  return { ...message, MessageId: event.messageId, Body: JSON.stringify(event) };
+};
+
+/**
+ * The probe's SQS client, seen through a lens that unwraps SNS deliveries as they are received
+ * (everything else passes through untouched). The queue listener's receive loop, de-duplication and
+ * waits are reused as they are.
+ */
+const unwrappingClient = (sqs: SQSClient, topicArn: string, rawDelivery: boolean): SQSClient => {
+  const client = Object.create(sqs) as SQSClient;
+  const send = async (command: unknown, options?: unknown): Promise<unknown> => {
+    const out = await (sqs.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+    if (command instanceof ReceiveMessageCommand) {
+      const received = out as { Messages?: Message[] | undefined };
+      received.Messages = received.Messages?.map((m) => unwrapSnsMessage(m, topicArn, rawDelivery));
+    }
+    return out;
+  };
+  Object.defineProperty(client, 'send', { value: send });
+  return client;
+};
+
+/**
+ * Creates an SNS listener: a new, tagged SQS queue (its policy lets only this topic send) subscribed
+ * to the topic with the given or copied filter policy. Three sequential round trips:
+ * (GetTopicAttributes ∥ GetSubscriptionAttributes) → CreateQueue → Subscribe.
+ *
+ * On AWS a new subscription (and a new filter policy) can take a while to apply fully; publish after
+ * `addSnsListener` returns.
+ */
+export const createSnsListener = async <TMessage = unknown>(
+  ctx: ProbeContext,
+  options: AddSnsListenerOptions,
+): Promise<QueueListener<TMessage, SnsEvent<TMessage>>> => {
+  const v = validate(options, ctx.tags);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const sns: SNSClient = ctx.clients.get('sns');
+  const sqs = ctx.clients.get('sqs');
+  const sendOpts = signal ? { abortSignal: signal } : {};
+
+  // Round 1: the topic exists; the subscription to copy exists and belongs to it.
+  const [topicOut, subOut] = await Promise.allSettled([
+    sns.send(new GetTopicAttributesCommand({ TopicArn: v.topicArn }), sendOpts),
+    v.subscriptionArn === undefined
+      ? undefined
+      : sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: v.subscriptionArn }), sendOpts),
+  ]);
+  signal?.throwIfAborted();
+  if (topicOut.status === 'rejected') {
+    if (errorName(topicOut.reason) === 'NotFoundException') {
+      throw new TopicNotFoundError(v.topicArn, { cause: topicOut.reason });
+    }
+    throw new ListenerSetupError(
+      `Could not read SNS topic ${v.topicArn} (GetTopicAttributes): ${describe(topicOut.reason)}. Nothing was created.`,
+      [],
+      { cause: topicOut.reason },
+    );
+  }
+  let filterPolicy = v.filterPolicy;
+  let filterPolicyScope = v.filterPolicyScope;
+  let rawDelivery = v.raw;
+  if (v.subscriptionArn !== undefined) {
+    const sub = subOut as PromiseSettledResult<{ Attributes?: Record<string, string> }>;
+    if (sub.status === 'rejected') {
+      if (errorName(sub.reason) === 'NotFoundException') {
+        throw new SubscriptionNotFoundError(v.subscriptionArn, v.topicArn, { cause: sub.reason });
+      }
+      throw new ListenerSetupError(
+        `Could not read SNS subscription ${v.subscriptionArn} (GetSubscriptionAttributes): ${describe(sub.reason)}. Nothing was created.`,
+        [],
+        { cause: sub.reason },
+      );
+    }
+    // The subscription ARN starts with its topic's ARN (checked up front), so it is this topic's.
+    const attributes = sub.value.Attributes as Record<string, string>;
+    filterPolicy = attributes.FilterPolicy || undefined;
+    filterPolicyScope = filterPolicy
+      ? (attributes.FilterPolicyScope as FilterPolicyScope | undefined)
+      : undefined;
+    rawDelivery = attributes.RawMessageDelivery === 'true';
+  }
+
+  const id = newListenerId();
+  const name = resourceName(id);
+  const queueArn = `arn:${v.partition}:sqs:${v.region}:${v.account}:${name}`;
+  const tags = resourceTags({
+    listenerId: id,
+    runId: ctx.runId,
+    createdAt: new Date(ctx.clock.now()),
+    userTags: v.tags,
+  });
+  // Recorded before anything exists, so a failure (or a crash) half-way leaves a complete record.
+  let resources: ListenerResources = { listenerId: id, kind: 'sns', region: v.region, queueArn };
+  ctx.created.set(id, resources);
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'eventprobe-listener',
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnEquals: { 'aws:SourceArn': v.topicArn } },
+      },
+    ],
+  });
+
+  let step = 'CreateQueue';
+  try {
+    // Round 2: the queue (the subscription needs it to exist).
+    const queueOut = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          Policy: policy,
+          SqsManagedSseEnabled: 'true',
+          MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
+        },
+        tags,
+      }),
+      sendOpts,
+    );
+    resources = { ...resources, queueUrl: queueOut.QueueUrl as string };
+    ctx.created.set(id, resources);
+    // Round 3: subscribe it, with the given or copied delivery settings.
+    step = 'Subscribe';
+    const subscribed = await sns.send(
+      new SubscribeCommand({
+        TopicArn: v.topicArn,
+        Protocol: 'sqs',
+        Endpoint: queueArn,
+        ReturnSubscriptionArn: true,
+        Attributes: {
+          ...(filterPolicy === undefined ? {} : { FilterPolicy: filterPolicy }),
+          ...(filterPolicyScope === undefined ? {} : { FilterPolicyScope: filterPolicyScope }),
+          ...(rawDelivery ? { RawMessageDelivery: 'true' } : {}),
+        },
+      }),
+      sendOpts,
+    );
+    // SQS subscriptions are confirmed at once, and ReturnSubscriptionArn makes SNS return the ARN.
+    const subscriptionArn = subscribed.SubscriptionArn as string;
+    resources = { ...resources, subscriptionArn };
+    ctx.created.set(id, resources);
+  } catch (error) {
+    throw await undo(ctx, resources, v.topicArn, error, step, signal);
+  }
+
+  const final = resources;
+  return new QueueListener<TMessage, SnsEvent<TMessage>>({
+    id,
+    resources: final,
+    sqs: unwrappingClient(sqs, v.topicArn, rawDelivery),
+    queueUrl: final.queueUrl as string,
+    clock: ctx.clock,
+    remove: async () => {
+      await removeListenerResources(ctx.clients, final);
+      ctx.created.delete(id);
+    },
+  });
+};
+
+/** Removes what a failed setup created and builds the error to throw (the caller's reason on abort). */
+const undo = async (
+  ctx: ProbeContext,
+  resources: ListenerResources,
+  topicArn: string,
+  error: unknown,
+  step: string,
+  signal: AbortSignal | undefined,
+): Promise<unknown> => {
+  let leftovers: string[] = [];
+  try {
+    await removeListenerResources(ctx.clients, resources);
+    ctx.created.delete(resources.listenerId);
+  } catch (cleanupError) {
+    // Without a signal, removeListenerResources only throws CleanupError.
+    leftovers = (cleanupError as CleanupError).failures.map((f) => f.resource);
+  }
+  if (signal?.aborted) return signal.reason;
+  return new ListenerSetupError(
+    `Creating SNS listener ${resources.listenerId} on topic ${topicArn} failed at ${step}: ${describe(error)}. ` +
+      (leftovers.length === 0
+        ? 'Everything it had created was removed.'
+        : `These could not be removed (probe.cleanup() or probe.sweep() will retry): ${leftovers.join(', ')}.`),
+    leftovers,
+    { cause: error },
+  );
+};

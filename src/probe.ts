@@ -1,0 +1,275 @@
+import {
+  type CleanupOptions,
+  type CleanupReport,
+  cleanupProbe,
+  type RemoveListenersOptions,
+  removeListeners as removeListenersOf,
+  type SweepOptions,
+  sweep as sweepOf,
+} from './cleanup/index.js';
+import { getPhysicalIdFromStack, getStackOutputs, type StackLookupOptions } from './cloudformation/index.js';
+import { type AwsConfigOptions, ClientSet, type Clock, type ProbeClients, systemClock } from './config.js';
+import { InvalidInputError } from './errors.js';
+import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
+import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
+import {
+  type AddKinesisListenerOptions,
+  createKinesisListener,
+  type KinesisListener,
+} from './listeners/kinesis.js';
+import { type AddSnsListenerOptions, createSnsListener, type SnsEvent } from './listeners/sns.js';
+import type { EventBridgeEvent, Listener } from './listeners/types.js';
+import type { ListenerResources } from './resources/listener-resources.js';
+import { newRunId, validateRunId } from './resources/naming.js';
+import { type Tags, validateUserTags } from './resources/tags.js';
+import {
+  type GetTraceTreeOptions,
+  getTraceTree,
+  type RetryGetTraceTreeOptions,
+  retryGetTraceTreeUntil,
+  type TraceAssertion,
+} from './tracing/fetch.js';
+import type { TraceTree } from './tracing/tree.js';
+
+/**
+ * What a probe shares with its listeners and with cleanup: its clients, run id, user tags, clock,
+ * and what it has created so far (by listener id, kept current during setup so that a crash half-way
+ * still records partial resources).
+ */
+export interface ProbeContext {
+  readonly clients: ClientSet;
+  readonly runId: string;
+  readonly tags: Tags;
+  readonly clock: Clock;
+  readonly created: Map<string, ListenerResources>;
+}
+
+/** Options of {@link createProbe}: where AWS is, plus what marks this run's resources. */
+export interface ProbeOptions extends AwsConfigOptions {
+  /** Tags put on every resource the probe creates, and the default filter of `sweep()`. Default `{}`. */
+  readonly tags?: Tags;
+  /** This run's id (in every resource's tags). Default: a new time-ordered random id. */
+  readonly runId?: string;
+  /** Time source for creation tags and sweep's grace period. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * A probe: owns the AWS clients, the run id, the user tags and the list of what it created.
+ * Dispose it (`await using probe = createProbe()`) or call `cleanup()` to remove everything it made.
+ */
+export interface Probe extends AsyncDisposable {
+  readonly runId: string;
+  readonly tags: Tags;
+  /** The AWS clients (built on first use from the options, or the ones you injected). */
+  readonly clients: ProbeClients;
+  /** What the probe shares with cleanup functions (for `eventprobe` internals and advanced use). */
+  readonly context: ProbeContext;
+  /**
+   * Attaches a temporary listener to an event bus: a new rule with the copied (or given) pattern and
+   * a new SQS queue as its only target, tagged for cleanup.
+   *
+   * IAM: events:DescribeEventBus, events:DescribeRule, events:ListTargetsByRule (with targetId),
+   * events:PutRule, events:PutTargets, events:TagResource, sqs:CreateQueue, sqs:TagQueue,
+   * sqs:SetQueueAttributes (only if the rule ARN differs from the computed one), events:PutEvents
+   * (readiness), and for receiving sqs:ReceiveMessage, sqs:DeleteMessage; removal needs what
+   * `removeListeners` needs.
+   */
+  addListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
+    options: AddListenerOptions,
+  ): Promise<Listener<TDetail, TEvent>>;
+  /**
+   * Subscribes a temporary, tagged SQS queue to an SNS topic. With `subscriptionArn` it copies that
+   * subscription's filter policy, scope and raw delivery, so the queue sees what the real subscriber
+   * sees. Events are the unwrapped SNS messages.
+   *
+   * IAM: sns:GetTopicAttributes, sns:Subscribe, sns:GetSubscriptionAttributes (with subscriptionArn), sqs:CreateQueue,
+   * sqs:TagQueue; receiving needs sqs:ReceiveMessage and sqs:DeleteMessage; removal sns:Unsubscribe too.
+   */
+  addSnsListener<TMessage = unknown>(
+    options: AddSnsListenerOptions,
+  ): Promise<Listener<TMessage, SnsEvent<TMessage>>>;
+  /**
+   * Reads every shard of a Kinesis stream from `from` (default: now), following resharding and
+   * respecting the read limits. Creates no AWS resource.
+   *
+   * IAM: kinesis:ListShards, kinesis:GetShardIterator, kinesis:GetRecords.
+   */
+  addKinesisListener<T = unknown>(options: AddKinesisListenerOptions): Promise<KinesisListener<T>>;
+  /** Stops every listener and removes everything this probe created. Idempotent. */
+  cleanup(options?: CleanupOptions): Promise<CleanupReport>;
+  /** Removes leftovers of earlier runs (see SweepOptions for the filter and grace period). */
+  sweep(options?: SweepOptions): Promise<CleanupReport>;
+  /** Removes listeners by id or by tags (IATK's `remove_listeners`). */
+  removeListeners(options: RemoveListenersOptions): Promise<CleanupReport>;
+  /**
+   * The outputs of a CloudFormation stack (name or ARN): all of them, or the named ones.
+   * @throws StackOutputMissingError listing every missing name (and the outputs that exist), or when the stack does not exist.
+   * IAM: cloudformation:DescribeStacks.
+   */
+  getStackOutputs(
+    stack: string,
+    names?: readonly string[],
+    options?: StackLookupOptions,
+  ): Promise<Record<string, string>>;
+  /** Alias of {@link Probe.getStackOutputs}. */
+  stackOutputs(
+    stack: string,
+    names?: readonly string[],
+    options?: StackLookupOptions,
+  ): Promise<Record<string, string>>;
+  /**
+   * The physical id of a stack resource by logical id (a queue's URL, a rule's `bus|rule` id, ...).
+   * IAM: cloudformation:DescribeStackResource (and DescribeStackResources for the error's list of ids).
+   */
+  getPhysicalIdFromStack(logicalId: string, stack: string, options?: StackLookupOptions): Promise<string>;
+  /**
+   * The X-Ray trace tree of a tracing header or trace id, as X-Ray has it now: `complete` is false
+   * (not an exception) while segments are still missing. IAM: xray:BatchGetTraces.
+   */
+  getTraceTree(headerOrTraceId: string, options?: GetTraceTreeOptions): Promise<TraceTree>;
+  /**
+   * Fetches the trace until it is found, complete, and `assertion` passes (returns true or does not
+   * throw), sleeping between tries; returns the tree that passed. Its timeout error carries the last
+   * tree and the last failure. IAM: xray:BatchGetTraces.
+   */
+  retryGetTraceTreeUntil(
+    headerOrTraceId: string,
+    assertion: TraceAssertion,
+    options?: RetryGetTraceTreeOptions,
+  ): Promise<TraceTree>;
+  /**
+   * A mock EventBridge event from a schema in the schema registry (OpenAPI 3 or JSON Schema Draft 4),
+   * with overrides and contexts applied (IATK's `generate_mock_event`). IAM: schemas:DescribeSchema.
+   */
+  generateMockEvent(options: GenerateMockEventOptions): Promise<MockEvent>;
+  /**
+   * Puts full events (envelopes, e.g. mock events) on a bus, 10 per call, and returns their ids.
+   * @throws PutEventsFailedError listing every entry EventBridge refused. IAM: events:PutEvents.
+   */
+  putEvents(events: readonly MockOrPlainEvent[], options?: PutEventsOptions): Promise<string[]>;
+  /** Cleans up, then destroys the clients it built. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const clientNames: readonly (keyof ProbeClients)[] = [
+  'sqs',
+  'eventBridge',
+  'tagging',
+  'xray',
+  'cloudFormation',
+  'sns',
+  'kinesis',
+  'schemas',
+];
+
+/**
+ * Creates a probe. Region, credentials and endpoint come from the options or the usual AWS
+ * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profiles).
+ *
+ * @throws InvalidInputError for a bad region, endpoint, timeout, tag or run id (nothing is created).
+ */
+export const createProbe = (options: ProbeOptions = {}): Probe => {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidInputError('createProbe takes an options object (or nothing).', 'options');
+  }
+  const tags = validateUserTags(options.tags, 'tags');
+  const runId = options.runId === undefined ? undefined : validateRunId(options.runId);
+  const clock = options.clock ?? systemClock;
+  if (typeof clock?.now !== 'function') {
+    throw new InvalidInputError(
+      'clock must be an object with a now() method returning ms since the epoch.',
+      'clock',
+    );
+  }
+  const clientSet = new ClientSet(options);
+  const ctx: ProbeContext = {
+    clients: clientSet,
+    runId: runId ?? newRunId(clock.now()),
+    tags,
+    clock,
+    created: new Map(),
+  };
+  /** Listeners that may still be receiving: halted before cleanup removes their resources. */
+  const live = new Set<{ readonly id: string; halt(): Promise<void> }>();
+  const track = <L extends { readonly id: string; halt(): Promise<void>; stop(): Promise<void> }>(
+    listener: L,
+  ): L => {
+    live.add(listener);
+    const stop = listener.stop.bind(listener);
+    listener.stop = () => {
+      live.delete(listener);
+      return stop();
+    };
+    return listener;
+  };
+  const clients = Object.defineProperties(
+    {},
+    Object.fromEntries(
+      clientNames.map((name) => [name, { enumerable: true, get: () => clientSet.get(name) }]),
+    ),
+  ) as ProbeClients;
+  // Stops receiving on every live listener, so nothing polls a queue that is about to go.
+  const haltAll = async (ids?: readonly string[]): Promise<void> => {
+    await Promise.all(
+      [...live]
+        .filter((l) => ids === undefined || ids.includes(l.id))
+        .map(async (l) => {
+          live.delete(l);
+          await l.halt();
+        }),
+    );
+  };
+
+  const probe: Probe = {
+    runId: ctx.runId,
+    tags,
+    clients,
+    context: ctx,
+    addListener: async <TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
+      listenerOptions: AddListenerOptions,
+    ): Promise<Listener<TDetail, TEvent>> => {
+      return track(await createEventBridgeListener<TDetail, TEvent>(ctx, listenerOptions));
+    },
+    addSnsListener: async <TMessage = unknown>(snsOptions: AddSnsListenerOptions) =>
+      track(await createSnsListener<TMessage>(ctx, snsOptions)),
+    addKinesisListener: async <T = unknown>(kinesisOptions: AddKinesisListenerOptions) =>
+      track(await createKinesisListener<T>(ctx, kinesisOptions)),
+    cleanup: async (cleanupOptions) => {
+      await haltAll();
+      return cleanupProbe(ctx, cleanupOptions);
+    },
+    sweep: (sweepOptions) => sweepOf(ctx, sweepOptions),
+    removeListeners: async (removeOptions) => {
+      // Listeners removed by tag notice on their next receive (their queue is gone).
+      if (Array.isArray(removeOptions?.ids)) await haltAll(removeOptions.ids);
+      return removeListenersOf(ctx, removeOptions);
+    },
+    getStackOutputs: (stack, names, lookupOptions) =>
+      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
+    stackOutputs: (stack, names, lookupOptions) =>
+      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
+    getPhysicalIdFromStack: (logicalId, stack, lookupOptions) =>
+      getPhysicalIdFromStack(clientSet.get('cloudFormation'), logicalId, stack, lookupOptions),
+    getTraceTree: (header, traceOptions) => getTraceTree(clientSet.get('xray'), header, traceOptions),
+    retryGetTraceTreeUntil: (header, assertion, traceOptions) =>
+      retryGetTraceTreeUntil(clientSet.get('xray'), header, assertion, traceOptions),
+    generateMockEvent: (mockOptions) => generateMockEvent(clientSet.get('schemas'), mockOptions),
+    putEvents: (events, putOptions) => putEvents(clientSet.get('eventBridge'), events, putOptions),
+    [Symbol.asyncDispose]: async () => {
+      try {
+        await probe.cleanup();
+      } finally {
+        clientSet.destroy();
+      }
+    },
+  };
+  return probe;
+};
+
+// ---- IATK-named wrappers ------------------------------------------------------------------------
+
+/** IATK's `remove_listeners`: removes listeners by id or by tags, through `probe`. */
+export const removeListeners = (probe: Probe, options: RemoveListenersOptions): Promise<CleanupReport> =>
+  probe.removeListeners(options);
