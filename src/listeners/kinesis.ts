@@ -9,7 +9,6 @@ import {
   type ListShardsCommandOutput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { positiveNumber } from '../config.js';
 import {
   EventProbeError,
@@ -21,18 +20,9 @@ import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId } from '../resources/naming.js';
 import { backoffDelay, isThrottling, retry, sleep } from '../wait/index.js';
-import { describeMisses, EventTimeoutError, type Miss, preview, UnexpectedEventError } from './errors.js';
-import { QueueListener } from './listener.js';
+import { preview } from './errors.js';
+import { BufferedListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
-import type {
-  CollectOptions,
-  ExpectNoEventOptions,
-  Listener,
-  MatchFunction,
-  PollEventsOptions,
-  WaitForEventsOptions,
-  WaitOptions,
-} from './types.js';
 
 /** Where a Kinesis listener starts reading each shard. */
 export type KinesisStartPosition = 'now' | 'trim-horizon' | Date;
@@ -207,96 +197,42 @@ const validate = (options: AddKinesisListenerOptions): Validated => {
 const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Decodes record data; `ok` is false for a record that is not JSON under `decode: 'json'`. */
-const decodeData = (bytes: Uint8Array, decode: KinesisDecode): { data: unknown; ok: boolean } => {
-  if (decode === 'bytes') return { data: Uint8Array.from(bytes), ok: true };
+/**
+ * Decodes record data; `ok` is false for a record that is not JSON under `decode: 'json'`, `json` is
+ * true when the data was parsed as JSON.
+ */
+const decodeData = (
+  bytes: Uint8Array,
+  decode: KinesisDecode,
+): { data: unknown; ok: boolean; json: boolean } => {
+  if (decode === 'bytes') return { data: Uint8Array.from(bytes), ok: true, json: false };
   const text = Buffer.from(bytes).toString('utf8');
-  if (decode === 'text') return { data: text, ok: true };
+  if (decode === 'text') return { data: text, ok: true, json: false };
   try {
-    return { data: JSON.parse(text), ok: true };
+    return { data: JSON.parse(text), ok: true, json: true };
   } catch {
-    return { data: text, ok: decode === 'auto' };
+    return { data: text, ok: decode === 'auto', json: false };
   }
 };
 
-/** What the listener's internal feed carries per record: the index of the decoded record. */
-interface WireRecord {
-  readonly i: number;
-}
-
 const keyOf = (shardId: string, sequenceNumber: string): string => `${shardId}/${sequenceNumber}`;
-
-/**
- * Records read from the shards, waiting to be taken by the queue listener's receive loop. It plays
- * the SQS client's part for that loop (ReceiveMessage long-polls it; deletes are no-ops), so the
- * Kinesis listener reuses the queue listener's buffer, de-duplication and waits unchanged.
- */
-class RecordFeed {
-  #pending: Message[] = [];
-  #errors: Error[] = [];
-  #wake: (() => void) | undefined;
-
-  push(messages: readonly Message[]): void {
-    this.#pending.push(...messages);
-    this.#wake?.();
-  }
-
-  fail(error: Error): void {
-    this.#errors.push(error);
-    this.#wake?.();
-  }
-
-  async receive(waitSeconds: number, signal: AbortSignal | undefined): Promise<Message[]> {
-    const endsAt = performance.now() + waitSeconds * 1000;
-    for (;;) {
-      const error = this.#errors.shift();
-      if (error) throw error;
-      if (this.#pending.length > 0) return this.#pending.splice(0);
-      const left = endsAt - performance.now();
-      // Always through a timer (even with no time left), so the caller's loop yields to the event loop.
-      const woken = new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      try {
-        await Promise.race([woken, sleep(Math.max(0, left), signal)]);
-      } finally {
-        this.#wake = undefined;
-      }
-      if (left <= 0) return this.#pending.splice(0);
-    }
-  }
-
-  /** An SQS client stand-in for the queue listener. */
-  client(): SQSClient {
-    return {
-      send: async (command: unknown, options?: { abortSignal?: AbortSignal }) =>
-        command instanceof ReceiveMessageCommand
-          ? { Messages: await this.receive(command.input.WaitTimeSeconds as number, options?.abortSignal) }
-          : {},
-    } as unknown as SQSClient;
-  }
-}
 
 type Source<T> = KinesisListener<T> | readonly KinesisRecordEvent<T>[];
 const eventsOf = <T>(source: Source<T>): readonly KinesisRecordEvent<T>[] =>
   source instanceof KinesisListener ? source.events : source;
 
 /**
- * Reads every shard of a stream into a listener. Shards are read concurrently; a closed shard's
- * children are read once all of their parents are drained, so per-key order holds across resharding.
+ * Reads every shard of a stream into a listener. Shards are read concurrently and continuously (not
+ * only while something waits); a closed shard's children are read once all of their parents are
+ * drained, so per-key order holds across resharding.
  */
-export class KinesisListener<T = unknown> implements Listener<T, KinesisRecordEvent<T>> {
-  readonly id: string;
-  readonly resources: ListenerResources;
+export class KinesisListener<T = unknown> extends BufferedListener<T, KinesisRecordEvent<T>> {
   /** The stream, as given (name or ARN). */
   readonly stream: string;
   /** GetRecords calls made so far (for tests and benchmarks). */
   getRecordsCalls = 0;
   /** GetRecords / GetShardIterator calls that were throttled and retried. */
   throttled = 0;
-  readonly #inner: QueueListener<T, WireRecord>;
-  /** Every decoded record, by the index its wire record carries. */
-  readonly #records: KinesisRecordEvent<T>[] = [];
   readonly #halt: () => Promise<void>;
 
   /** @internal Use `probe.addKinesisListener` (or `createKinesisListener`). */
@@ -304,68 +240,11 @@ export class KinesisListener<T = unknown> implements Listener<T, KinesisRecordEv
     id: string;
     resources: ListenerResources;
     stream: string;
-    inner: QueueListener<T, WireRecord>;
     halt: () => Promise<void>;
   }) {
-    this.id = init.id;
-    this.resources = init.resources;
+    super(init);
     this.stream = init.stream;
-    this.#inner = init.inner;
     this.#halt = init.halt;
-  }
-
-  /** @internal Keeps the decoded record for the wire record the feed carries. */
-  remember(event: KinesisRecordEvent<T>): number {
-    return this.#records.push(event) - 1;
-  }
-
-  #real = (wire: WireRecord): KinesisRecordEvent<T> => this.#records[wire.i] as KinesisRecordEvent<T>;
-
-  #entry = (entry: ReceivedEvent<WireRecord>): ReceivedEvent<KinesisRecordEvent<T>> => ({
-    ...entry,
-    event: this.#real(entry.event),
-  });
-
-  /** Rethrows a wait's error with the decoded records in it (and in its message). */
-  #remap = (error: unknown): never => {
-    if (error instanceof UnexpectedEventError) {
-      const event = this.#real(error.event as WireRecord);
-      const head = error.message.slice(0, error.message.lastIndexOf('\n'));
-      throw new UnexpectedEventError(`${head}\n  ${preview(event)}`, event);
-    }
-    if (error instanceof EventTimeoutError) {
-      const misses: Miss[] = error.misses.map((m) => ({ ...m, event: this.#real(m.event as WireRecord) }));
-      const [head] = error.message.split('\nClosest misses');
-      throw new EventTimeoutError(
-        misses.length > 0
-          ? `${head}\nClosest misses (most recent last):\n${describeMisses(misses)}`
-          : error.message,
-        error.timeoutMs,
-        error.receivedCount,
-        misses,
-        error.matched.map((m) => this.#real(m as WireRecord)),
-        error.cause === undefined ? {} : { cause: error.cause },
-      );
-    }
-    throw error;
-  };
-
-  /** The match function over decoded records (anything else is passed on, for the usual validation). */
-  #match(match: MatchFunction<KinesisRecordEvent<T>> | undefined): MatchFunction<WireRecord> | undefined {
-    if (typeof match !== 'function') return match;
-    return (wire, received) => match(this.#real(wire), this.#entry(received));
-  }
-
-  get events(): readonly KinesisRecordEvent<T>[] {
-    return this.#inner.events.map(this.#real);
-  }
-
-  get received(): readonly ReceivedEvent<KinesisRecordEvent<T>>[] {
-    return this.#inner.received.map(this.#entry);
-  }
-
-  get stopped(): boolean {
-    return this.#inner.stopped;
   }
 
   /** The distinct partition keys received so far, in order of first arrival. */
@@ -373,51 +252,9 @@ export class KinesisListener<T = unknown> implements Listener<T, KinesisRecordEv
     return [...new Set(this.events.map((e) => e.partitionKey))];
   }
 
-  async waitForEvent(
-    match?: MatchFunction<KinesisRecordEvent<T>>,
-    options?: WaitOptions,
-  ): Promise<KinesisRecordEvent<T>> {
-    const wire = await this.#inner.waitForEvent(this.#match(match), options).catch(this.#remap);
-    return this.#real(wire);
-  }
-
-  async waitForEvents(
-    match: MatchFunction<KinesisRecordEvent<T>> | undefined,
-    options: WaitForEventsOptions,
-  ): Promise<KinesisRecordEvent<T>[]> {
-    const wires = await this.#inner.waitForEvents(this.#match(match), options).catch(this.#remap);
-    return wires.map(this.#real);
-  }
-
-  async pollEvents(options?: PollEventsOptions): Promise<KinesisRecordEvent<T>[]> {
-    return (await this.#inner.pollEvents(options)).map(this.#real);
-  }
-
-  async collect(options: CollectOptions<KinesisRecordEvent<T>>): Promise<KinesisRecordEvent<T>[]> {
-    const match = this.#match(options?.match);
-    const inner = (match === undefined ? options : { ...options, match }) as CollectOptions<WireRecord>;
-    return (await this.#inner.collect(inner)).map(this.#real);
-  }
-
-  async expectNoEvent(
-    match: MatchFunction<KinesisRecordEvent<T>> | undefined,
-    options: ExpectNoEventOptions,
-  ): Promise<void> {
-    await this.#inner.expectNoEvent(this.#match(match), options).catch(this.#remap);
-  }
-
-  /** Stops reading (no resources to remove). Pending waits reject. */
-  async halt(): Promise<void> {
-    await this.#halt();
-    await this.#inner.stop();
-  }
-
-  stop(): Promise<void> {
-    return this.halt();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
+  /** Stops reading the shards (in-flight calls are cancelled). */
+  protected override haltSource(): Promise<void> {
+    return this.#halt();
   }
 }
 
@@ -525,7 +362,8 @@ const listShards = async (
  *
  * Reading: GetRecords again at once while a shard is behind (MillisBehindLatest > 0), else after
  * `pollInterval`; throttling backs off with jitter; an expired iterator is renewed after the last
- * record read. Errors that are not transient reach the next wait (as a receive failure).
+ * record read. Errors that are not transient reject the waits in progress (or, when nothing waits,
+ * the next wait), naming the stream and the shard.
  */
 export const createKinesisListener = async <T = unknown>(
   ctx: ProbeContext,
@@ -577,22 +415,12 @@ export const createKinesisListener = async <T = unknown>(
         : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: from };
   const childType: IteratorType = from instanceof Date ? firstType : { ShardIteratorType: 'TRIM_HORIZON' };
 
-  const feed = new RecordFeed();
   const reading = new AbortController();
   const tasks = new Set<Promise<void>>();
-  const inner = new QueueListener<T, WireRecord>({
-    id,
-    resources: { listenerId: id, kind: 'kinesis', region },
-    sqs: feed.client(),
-    queueUrl: `kinesis:${v.label}`,
-    clock: ctx.clock,
-    remove: async () => {},
-  });
   const listener = new KinesisListener<T>({
     id,
-    resources: inner.resources,
+    resources: { listenerId: id, kind: 'kinesis', region },
     stream: v.label,
-    inner,
     halt: async () => {
       reading.abort();
       await Promise.allSettled([...tasks]);
@@ -619,26 +447,24 @@ export const createKinesisListener = async <T = unknown>(
     );
 
   const report = (shardId: string, what: string, error: unknown): void => {
-    feed.fail(
-      new EventProbeError(`Kinesis stream ${v.label}, ${shardId}: ${what} failed: ${describe(error)}`, {
-        cause: error,
-      }),
+    listener.fail(
+      new EventProbeError(
+        `Listener ${id}: reading Kinesis stream ${v.label} (${shardId}): ${what} failed: ${describe(error)}`,
+        { cause: error },
+      ),
     );
   };
 
-  const toMessages = (shardId: string, records: readonly _Record[]): Message[] =>
-    records.map((r) => {
+  /** Decodes records; a record that is not JSON under `decode: 'json'` is reported first, and kept as text. */
+  const toEntries = (
+    shardId: string,
+    records: readonly _Record[],
+  ): ReceivedEvent<KinesisRecordEvent<T>>[] => {
+    const receivedAt = ctx.clock.now();
+    return records.map((r) => {
       const sequenceNumber = r.SequenceNumber as string;
-      const { data, ok } = decodeData(r.Data as Uint8Array, v.decode);
-      const arrival = r.ApproximateArrivalTimestamp as Date;
-      const event: KinesisRecordEvent<T> = {
-        data: data as T,
-        partitionKey: r.PartitionKey as string,
-        sequenceNumber,
-        shardId,
-        approximateArrivalTimestamp: arrival,
-      };
-      const index = listener.remember(event);
+      const bytes = r.Data as Uint8Array;
+      const { data, ok, json } = decodeData(bytes, v.decode);
       if (!ok) {
         report(
           shardId,
@@ -646,11 +472,30 @@ export const createKinesisListener = async <T = unknown>(
           'not JSON',
         );
       }
+      const key = keyOf(shardId, sequenceNumber);
       return {
-        MessageId: keyOf(shardId, sequenceNumber),
-        Body: `{"i":${index}}`,
+        id: key,
+        event: {
+          data: data as T,
+          partitionKey: r.PartitionKey as string,
+          sequenceNumber,
+          shardId,
+          approximateArrivalTimestamp: r.ApproximateArrivalTimestamp as Date,
+        },
+        format: json ? 'json' : 'text',
+        size: bytes.byteLength,
+        receivedAt,
+        raw: {
+          messageId: key,
+          body: Buffer.from(bytes).toString(v.decode === 'bytes' ? 'base64' : 'utf8'),
+          attributes: {},
+          messageAttributes: {},
+          traceHeader: undefined,
+          receiveCount: 1,
+        },
       };
     });
+  };
 
   const pause = (failures: number, abort: AbortSignal): Promise<boolean> =>
     sleep(MIN_POLL_INTERVAL_MS + backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), abort).then(
@@ -741,7 +586,7 @@ export const createKinesisListener = async <T = unknown>(
       const records = out.Records ?? [];
       if (records.length > 0) {
         last = records.at(-1)?.SequenceNumber;
-        feed.push(toMessages(shardId, records));
+        listener.append(toEntries(shardId, records));
       }
       if (!out.NextShardIterator) {
         // Closed and drained: its children are next, once all their parents are drained too.

@@ -45,23 +45,20 @@ const VISIBILITY_TIMEOUT_SECONDS = 5;
 /** Extra time an HTTP request for a long poll may take beyond its wait. */
 const LONG_POLL_SLACK_MS = 15_000;
 
-export interface QueueListenerInit {
+/** What every buffered listener is made of (its source adds the rest). */
+export interface BufferedListenerInit {
   readonly id: string;
   readonly resources: ListenerResources;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
-  readonly clock: Clock;
-  /** Removes the listener's resources (called once by `stop()`). */
-  readonly remove: () => Promise<void>;
-  /** Messages that are eventprobe's own (readiness checks): counted, deleted, never buffered. */
-  readonly isControl?: (entry: ReceivedEvent) => boolean;
+  /** Removes the listener's resources (called once by `stop()`, after `halt()`). Default: nothing. */
+  readonly remove?: () => Promise<void>;
 }
 
 interface Done<R> {
   readonly value: R;
 }
 
-interface WaitSpec<R> {
+/** @internal One wait over the buffer (see `BufferedListener.wait`). */
+export interface WaitSpec<R> {
   readonly timeoutMs: number;
   readonly option: string;
   readonly signal: AbortSignal | undefined;
@@ -69,6 +66,11 @@ interface WaitSpec<R> {
   readonly step?: (entry: ReceivedEvent) => Promise<Done<R> | undefined>;
   readonly afterScan?: () => Done<R> | undefined;
   readonly onTimeout: () => R;
+}
+
+interface Failure {
+  readonly seq: number;
+  readonly error: EventProbeError;
 }
 
 const isQueueGone = (error: unknown): boolean => {
@@ -89,49 +91,35 @@ const checkMatch = (match: unknown): void => {
 const count = (option: string, value: unknown): number => positiveNumber(option, value, true, null);
 
 /**
- * A listener that reads one SQS queue. Receiving runs only while someone waits: one background loop
- * of long polls (at most 20 s each, capped by the time left before the latest deadline), so an idle
- * wait costs 3 calls a minute, and nothing but ReceiveMessage/DeleteMessageBatch is called.
+ * The part every listener shares, whatever its source: the buffer of received events (in arrival
+ * order, de-duplicated by id), the waits over it, and stopping. A source feeds it through
+ * `append(entries)` and `fail(error)`; subclasses hear when waits start (`waitStarted`) and when the
+ * last one is cancelled (`waitsCancelled`), read `waitingUntil` to size their reads, and stop their
+ * source in `haltSource()`.
  *
- * Cancellation: a caller's abort (when nothing else waits) and `stop()` cancel the in-flight
- * ReceiveMessage at once. A deadline does not: the long poll was capped to the time left, so it ends
- * with the deadline anyway (SQS counts whole seconds, so up to 1 s later), and what it brings is
- * kept. Aborting it instead would lose messages for a while: SQS can hand messages to a request
- * whose client has already gone, and they stay invisible for the visibility timeout.
+ * Failures: a failure rejects the waits in progress (before they look at entries that arrived with
+ * it); when nothing waits, the latest one is kept and rejects the next wait instead.
  */
-export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>
+export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>
   implements Listener<TDetail, TEvent>
 {
   readonly id: string;
   readonly resources: ListenerResources;
-  readonly #sqs: SQSClient;
-  readonly #queueUrl: string;
-  readonly #clock: Clock;
-  readonly #remove: () => Promise<void>;
-  readonly #isControl: ((entry: ReceivedEvent) => boolean) | undefined;
+  readonly #remove: (() => Promise<void>) | undefined;
   readonly #buffer = new EventBuffer<TEvent>();
   readonly #demands = new Map<symbol, number>();
-  readonly #deletes = new Set<Promise<void>>();
-  #inflight: AbortController | undefined;
-  #looping = false;
-  #failure: { readonly seq: number; readonly error: EventProbeError } | undefined;
+  #failure: Failure | undefined;
+  /** A failure that happened while nothing waited: the next wait rejects with it. */
+  #kept: Failure | undefined;
   #failureSeq = 0;
   #pollCursor = 0;
   #stopping: Promise<void> | undefined;
   #stopped = false;
-  /** How many control (readiness) messages arrived. */
-  controlCount = 0;
-  /** ReceiveMessage calls made (for tests and benchmarks). */
-  receiveCalls = 0;
 
-  constructor(init: QueueListenerInit) {
+  constructor(init: BufferedListenerInit) {
     this.id = init.id;
     this.resources = init.resources;
-    this.#sqs = init.sqs;
-    this.#queueUrl = init.queueUrl;
-    this.#clock = init.clock;
     this.#remove = init.remove;
-    this.#isControl = init.isControl;
   }
 
   get events(): readonly TEvent[] {
@@ -151,137 +139,82 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     return this.#buffer.duplicates;
   }
 
-  // ---- receiving -------------------------------------------------------------------------------
+  // ---- what sources call -----------------------------------------------------------------------
+
+  /** @internal For the listener's source: adds received entries (duplicates by id are dropped) and wakes the waits. */
+  append(entries: readonly ReceivedEvent<TEvent>[]): void {
+    this.#buffer.add(entries);
+  }
+
+  /**
+   * @internal For the listener's source: rejects the waits in progress with `error`, or, when
+   * nothing waits, the next wait.
+   */
+  fail(error: EventProbeError): void {
+    this.#failureSeq++;
+    const failure = { seq: this.#failureSeq, error };
+    this.#failure = failure;
+    this.#kept = this.#demands.size === 0 ? failure : undefined;
+    this.#buffer.notify();
+  }
+
+  /** Wakes the waits without new entries (e.g. to re-check a condition of a subclass). */
+  protected notify(): void {
+    this.#buffer.notify();
+  }
+
+  /** The source is gone for good: fails the waits with `error` and stops the listener (no `halt()`). */
+  protected end(error: EventProbeError): void {
+    this.fail(error);
+    this.#stopped = true;
+    this.#buffer.close();
+  }
+
+  /** The latest deadline of the waits in progress (performance.now() ms), or undefined when nothing waits. */
+  protected get waitingUntil(): number | undefined {
+    return this.#demands.size === 0 ? undefined : Math.max(...this.#demands.values());
+  }
+
+  /** A wait started (`waitingUntil` includes its deadline): start the source if it runs on demand. */
+  protected waitStarted(): void {}
+
+  /** The last wait in progress was cancelled by its caller: cut an on-demand read short. */
+  protected waitsCancelled(): void {}
+
+  /** Stops the source; called by `halt()`, after the waits were rejected. */
+  protected abstract haltSource(): Promise<void>;
+
+  // ---- waiting ---------------------------------------------------------------------------------
 
   #acquire(endsAt: number): (cancel: boolean) => void {
     const key = Symbol('demand');
     this.#demands.set(key, endsAt);
-    if (!this.#looping) {
-      this.#looping = true;
-      void this.#run();
-    }
+    this.waitStarted();
     return (cancel) => {
       this.#demands.delete(key);
-      if (cancel && this.#demands.size === 0) this.#inflight?.abort();
+      if (cancel && this.#demands.size === 0) this.waitsCancelled();
     };
   }
 
-  async #run(): Promise<void> {
-    try {
-      await this.#receiveWhileNeeded();
-    } finally {
-      // Synchronously with the last check of the loop: a wait that starts after it starts a new loop.
-      this.#looping = false;
-    }
-  }
-
-  async #receiveWhileNeeded(): Promise<void> {
-    let failures = 0;
-    while (this.#demands.size > 0 && !this.#stopped) {
-      const until = Math.max(...this.#demands.values());
-      const waitSeconds = Math.min(
-        MAX_WAIT_SECONDS,
-        Math.max(0, Math.ceil((until - performance.now()) / 1000)),
-      );
-      const controller = new AbortController();
-      this.#inflight = controller;
-      try {
-        this.receiveCalls++;
-        const out = await this.#sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: waitSeconds,
-            VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: controller.signal, requestTimeout: waitSeconds * 1000 + LONG_POLL_SLACK_MS },
-        );
-        failures = 0;
-        this.#accept(out.Messages ?? []);
-      } catch (error) {
-        if (controller.signal.aborted) continue;
-        debug('listener %s: ReceiveMessage failed: %s', this.id, (error as Error).name);
-        if (isQueueGone(error)) {
-          this.#fail(
-            new ListenerStoppedError(
-              `Listener ${this.id}: its queue no longer exists (removed by cleanup, sweep or removeListeners?). Create a new listener.`,
-              this.id,
-              { cause: error },
-            ),
-          );
-          this.#stopped = true;
-          this.#buffer.close();
-          return;
-        }
-        // Throttling and 5xx (after the SDK's own retries): keep trying until the waits' deadlines.
-        // Anything else (e.g. access denied) fails the current waits, with the cause.
-        if (!isThrottling(error)) {
-          this.#fail(
-            new EventProbeError(
-              `Listener ${this.id}: receiving from its queue failed: ${(error as Error).message}`,
-              { cause: error },
-            ),
-          );
-        }
-        failures++;
-        // `stop()` (or a caller's abort) cuts the pause short through the same controller.
-        await sleep(backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), controller.signal).catch(
-          () => undefined,
-        );
-      } finally {
-        this.#inflight = undefined;
-      }
-    }
-  }
-
-  #fail(error: EventProbeError): void {
-    this.#failureSeq++;
-    this.#failure = { seq: this.#failureSeq, error };
-    this.#buffer.notify();
-  }
-
-  #accept(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    const now = this.#clock.now();
-    const entries: ReceivedEvent<TEvent>[] = [];
-    for (const message of messages) {
-      const entry = parseMessage<TEvent>(message, now);
-      if (this.#isControl?.(entry)) this.controlCount++;
-      else entries.push(entry);
-    }
-    this.#delete(messages);
-    if (entries.length > 0) this.#buffer.add(entries);
-    else this.#buffer.notify();
-  }
-
-  #delete(messages: readonly Message[]): void {
-    const entries = messages
-      .filter((m) => m.ReceiptHandle !== undefined)
-      .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string }));
-    const done: Promise<void> = this.#sqs
-      .send(new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }))
-      .then(
-        () => undefined,
-        // A lost delete only means a duplicate delivery later, which de-duplication drops.
-        () => undefined,
-      )
-      .finally(() => this.#deletes.delete(done));
-    this.#deletes.add(done);
-  }
-
-  // ---- waiting ---------------------------------------------------------------------------------
-
-  async #wait<R>(spec: WaitSpec<R>): Promise<R> {
+  /** @internal Runs one wait over the buffer: scans every entry, then waits for more until done or timed out. */
+  protected async wait<R>(spec: WaitSpec<R>): Promise<R> {
     this.#throwIfStopped();
     const deadline = createDeadline(spec.timeoutMs, spec.signal, spec.option);
+    const failureSeq = this.#kept ? this.#kept.seq - 1 : this.#failureSeq;
     const release = this.#acquire(deadline.endsAt);
-    const failureSeq = this.#failureSeq;
     let cancel = false;
     try {
+      const throwIfFailed = (): void => {
+        const failure = this.#failure;
+        if (failure && failure.seq > failureSeq) {
+          if (this.#kept === failure) this.#kept = undefined;
+          throw failure.error;
+        }
+      };
       let cursor = spec.start ?? 0;
       for (;;) {
+        // A failure comes first: a source reports a problem before the entries it concerns.
+        throwIfFailed();
         const entries = this.#buffer.entries;
         while (cursor < entries.length) {
           const done = await spec.step?.(entries[cursor++] as ReceivedEvent);
@@ -289,7 +222,8 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
         }
         const done = spec.afterScan?.();
         if (done) return done.value;
-        if (this.#failure && this.#failure.seq > failureSeq) throw this.#failure.error;
+        // Also one that came while scanning (async match functions), before sleeping past it.
+        throwIfFailed();
         this.#throwIfStopped();
         await raceAbort(this.#buffer.changed(), deadline.signal);
       }
@@ -351,11 +285,11 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     );
   }
 
-  waitForEvent(match?: MatchFunction<TEvent>, options: WaitOptions = {}): Promise<TEvent> {
+  async waitForEvent(match?: MatchFunction<TEvent>, options: WaitOptions = {}): Promise<TEvent> {
     checkMatch(match);
     const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
     const misses: Miss[] = [];
-    return this.#wait<TEvent>({
+    return this.wait<TEvent>({
       timeoutMs,
       option: 'timeout',
       signal: options.signal,
@@ -372,13 +306,16 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     });
   }
 
-  waitForEvents(match: MatchFunction<TEvent> | undefined, options: WaitForEventsOptions): Promise<TEvent[]> {
+  async waitForEvents(
+    match: MatchFunction<TEvent> | undefined,
+    options: WaitForEventsOptions,
+  ): Promise<TEvent[]> {
     checkMatch(match);
     const wanted = count('count', options?.count);
     const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
     const matched: TEvent[] = [];
     const misses: Miss[] = [];
-    return this.#wait<TEvent[]>({
+    return this.wait<TEvent[]>({
       timeoutMs,
       option: 'timeout',
       signal: options.signal,
@@ -403,7 +340,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     });
   }
 
-  pollEvents(options: PollEventsOptions = {}): Promise<TEvent[]> {
+  async pollEvents(options: PollEventsOptions = {}): Promise<TEvent[]> {
     const seconds = positiveNumber(
       'waitTimeSeconds',
       options.waitTimeSeconds ?? MAX_WAIT_SECONDS,
@@ -417,7 +354,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
       this.#pollCursor = start + batch.length;
       return { value: batch };
     };
-    return this.#wait<TEvent[]>({
+    return this.wait<TEvent[]>({
       timeoutMs: seconds * 1000,
       option: 'waitTimeSeconds',
       signal: options.signal,
@@ -431,11 +368,11 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     });
   }
 
-  collect(options: CollectOptions<TEvent>): Promise<TEvent[]> {
+  async collect(options: CollectOptions<TEvent>): Promise<TEvent[]> {
     const duration = options?.duration;
     checkMatch(options?.match);
     const kept: TEvent[] = [];
-    return this.#wait<TEvent[]>({
+    return this.wait<TEvent[]>({
       timeoutMs: duration,
       option: 'duration',
       signal: options?.signal,
@@ -447,10 +384,13 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     });
   }
 
-  expectNoEvent(match: MatchFunction<TEvent> | undefined, options: ExpectNoEventOptions): Promise<void> {
+  async expectNoEvent(
+    match: MatchFunction<TEvent> | undefined,
+    options: ExpectNoEventOptions,
+  ): Promise<void> {
     checkMatch(match);
     const within = options?.within;
-    return this.#wait<void>({
+    return this.wait<void>({
       timeoutMs: within,
       option: 'within',
       signal: options?.signal,
@@ -467,9 +407,194 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     });
   }
 
+  // ---- stopping --------------------------------------------------------------------------------
+
+  /** Stops receiving (no resource removal). Pending waits reject with ListenerStoppedError. */
+  async halt(): Promise<void> {
+    this.#stopped = true;
+    this.#buffer.close();
+    await this.haltSource();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.halt().then(() => this.#remove?.());
+    return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+export interface QueueListenerInit<TEvent = unknown> extends BufferedListenerInit {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly clock: Clock;
+  /** Removes the listener's resources (called once by `stop()`). */
+  readonly remove: () => Promise<void>;
+  /** Messages that are eventprobe's own (readiness checks): counted, deleted, never buffered. */
+  readonly isControl?: (entry: ReceivedEvent) => boolean;
+  /**
+   * Turns a received message into the event the listener keeps (e.g. unwraps an SNS envelope); `raw`
+   * should stay the message as received. Must not throw. Default: {@link parseMessage}.
+   */
+  readonly parse?: (message: Message, receivedAt: number) => ReceivedEvent<TEvent>;
+}
+
+/**
+ * A listener that reads one SQS queue. Receiving runs only while someone waits: one background loop
+ * of long polls (at most 20 s each, capped by the time left before the latest deadline), so an idle
+ * wait costs 3 calls a minute, and nothing but ReceiveMessage/DeleteMessageBatch is called.
+ *
+ * Cancellation: a caller's abort (when nothing else waits) and `stop()` cancel the in-flight
+ * ReceiveMessage at once. A deadline does not: the long poll was capped to the time left, so it ends
+ * with the deadline anyway (SQS counts whole seconds, so up to 1 s later), and what it brings is
+ * kept. Aborting it instead would lose messages for a while: SQS can hand messages to a request
+ * whose client has already gone, and they stay invisible for the visibility timeout.
+ */
+export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>> extends BufferedListener<
+  TDetail,
+  TEvent
+> {
+  readonly #sqs: SQSClient;
+  readonly #queueUrl: string;
+  readonly #clock: Clock;
+  readonly #isControl: ((entry: ReceivedEvent) => boolean) | undefined;
+  readonly #parse: (message: Message, receivedAt: number) => ReceivedEvent<TEvent>;
+  readonly #deletes = new Set<Promise<void>>();
+  #inflight: AbortController | undefined;
+  #looping = false;
+  /** How many control (readiness) messages arrived. */
+  controlCount = 0;
+  /** ReceiveMessage calls made (for tests and benchmarks). */
+  receiveCalls = 0;
+
+  constructor(init: QueueListenerInit<TEvent>) {
+    super(init);
+    this.#sqs = init.sqs;
+    this.#queueUrl = init.queueUrl;
+    this.#clock = init.clock;
+    this.#isControl = init.isControl;
+    this.#parse = init.parse ?? parseMessage;
+  }
+
+  /** The queue's name, for messages. */
+  get #queueName(): string {
+    return this.#queueUrl.slice(this.#queueUrl.lastIndexOf('/') + 1);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  protected override waitStarted(): void {
+    if (!this.#looping) {
+      this.#looping = true;
+      void this.#run();
+    }
+  }
+
+  protected override waitsCancelled(): void {
+    this.#inflight?.abort();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      await this.#receiveWhileNeeded();
+    } finally {
+      // Synchronously with the last check of the loop: a wait that starts after it starts a new loop.
+      this.#looping = false;
+    }
+  }
+
+  async #receiveWhileNeeded(): Promise<void> {
+    let failures = 0;
+    for (let until = this.waitingUntil; until !== undefined && !this.stopped; until = this.waitingUntil) {
+      const waitSeconds = Math.min(
+        MAX_WAIT_SECONDS,
+        Math.max(0, Math.ceil((until - performance.now()) / 1000)),
+      );
+      const controller = new AbortController();
+      this.#inflight = controller;
+      try {
+        this.receiveCalls++;
+        const out = await this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: waitSeconds,
+            VisibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: controller.signal, requestTimeout: waitSeconds * 1000 + LONG_POLL_SLACK_MS },
+        );
+        failures = 0;
+        this.#accept(out.Messages ?? []);
+      } catch (error) {
+        if (controller.signal.aborted) continue;
+        debug('listener %s: ReceiveMessage failed: %s', this.id, (error as Error).name);
+        if (isQueueGone(error)) {
+          this.end(
+            new ListenerStoppedError(
+              `Listener ${this.id}: its queue ${this.#queueName} no longer exists (removed by cleanup, sweep or removeListeners?). Create a new listener.`,
+              this.id,
+              { cause: error },
+            ),
+          );
+          return;
+        }
+        // Throttling and 5xx (after the SDK's own retries): keep trying until the waits' deadlines.
+        // Anything else (e.g. access denied) fails the current waits, with the cause.
+        if (!isThrottling(error)) {
+          this.fail(
+            new EventProbeError(
+              `Listener ${this.id}: receiving from queue ${this.#queueName} failed: ${(error as Error).message}`,
+              { cause: error },
+            ),
+          );
+        }
+        failures++;
+        // `stop()` (or a caller's abort) cuts the pause short through the same controller.
+        await sleep(backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), controller.signal).catch(
+          () => undefined,
+        );
+      } finally {
+        this.#inflight = undefined;
+      }
+    }
+  }
+
+  #accept(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const now = this.#clock.now();
+    const entries: ReceivedEvent<TEvent>[] = [];
+    for (const message of messages) {
+      const entry = this.#parse(message, now);
+      if (this.#isControl?.(entry)) this.controlCount++;
+      else entries.push(entry);
+    }
+    this.#delete(messages);
+    if (entries.length > 0) this.append(entries);
+    else this.notify();
+  }
+
+  #delete(messages: readonly Message[]): void {
+    const entries = messages
+      .filter((m) => m.ReceiptHandle !== undefined)
+      .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string }));
+    const done: Promise<void> = this.#sqs
+      .send(new DeleteMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }))
+      .then(
+        () => undefined,
+        // A lost delete only means a duplicate delivery later, which de-duplication drops.
+        () => undefined,
+      )
+      .finally(() => this.#deletes.delete(done));
+    this.#deletes.add(done);
+  }
+
   /** Waits until a control (readiness) message arrived. */
   awaitControl(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return this.#wait<void>({
+    return this.wait<void>({
       timeoutMs,
       option: 'readiness.timeout',
       signal,
@@ -478,29 +603,15 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
         throw new EventTimeoutError(
           `Listener ${this.id}: the readiness event did not arrive within ${timeoutMs} ms, so the new rule may not deliver yet. Check that readiness.event matches the listener's pattern, or raise readiness.timeout.`,
           timeoutMs,
-          this.#buffer.length,
+          this.received.length,
           [],
         );
       },
     });
   }
 
-  // ---- stopping --------------------------------------------------------------------------------
-
-  /** Stops receiving (no resource removal). Pending waits reject with ListenerStoppedError. */
-  async halt(): Promise<void> {
-    this.#stopped = true;
+  protected override async haltSource(): Promise<void> {
     this.#inflight?.abort();
-    this.#buffer.close();
     await Promise.allSettled([...this.#deletes]);
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= this.halt().then(() => this.#remove());
-    return this.#stopping;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
   }
 }

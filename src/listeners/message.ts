@@ -3,7 +3,11 @@ import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 /** The largest event EventBridge delivers (PutEvents entry limit), in bytes. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
-/** What SQS said about a received message, kept next to the parsed event. */
+/**
+ * What SQS said about a received message, kept next to the parsed event. (A Kinesis listener fills it
+ * from the record: `messageId` is `shardId/sequenceNumber`, `body` the data as UTF-8, or base64 with
+ * `decode: 'bytes'`, no attributes.)
+ */
 export interface RawMessage {
   readonly messageId: string;
   /** The body exactly as received. */

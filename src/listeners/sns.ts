@@ -4,13 +4,7 @@ import {
   type SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  type Message,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { removeListenerResources } from '../cleanup/remove.js';
 import {
   type CleanupError,
@@ -24,6 +18,7 @@ import { newListenerId, resourceName } from '../resources/naming.js';
 import { MAX_USER_TAGS, resourceTags, type Tags, validateUserTags } from '../resources/tags.js';
 import { QUEUE_RETENTION_SECONDS } from './eventbridge.js';
 import { QueueListener } from './listener.js';
+import { parseMessage, type ReceivedEvent } from './message.js';
 
 /** Where a filter policy looks: message attributes (SNS's default) or the message body. */
 export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
@@ -268,17 +263,12 @@ const asEnvelope = (body: string): Envelope | undefined => {
   return value as Envelope;
 };
 
-/**
- * Turns what SNS delivered to the queue into an {@link SnsEvent}. The returned message carries the
- * event as its body and SNS's message id as its MessageId, so the listener de-duplicates by SNS id
- * (SNS, like SQS, delivers at least once: a redelivery is a new SQS message with the same SNS id).
- */
-export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery: boolean): Message => {
+/** Turns what SNS delivered to the queue (an envelope, or the message itself with raw delivery) into an {@link SnsEvent}. */
+export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery: boolean): SnsEvent => {
   const body = message.Body as string;
   const envelope = rawDelivery ? undefined : asEnvelope(body);
-  let event: SnsEvent;
   if (envelope) {
-    event = {
+    return {
       message: parseText(envelope.Message),
       ...(envelope.Subject === undefined ? {} : { subject: envelope.Subject }),
       messageId: envelope.MessageId,
@@ -293,39 +283,34 @@ export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery
       ...(envelope.SequenceNumber === undefined ? {} : { sequenceNumber: envelope.SequenceNumber }),
       rawDelivery: false,
     };
-  } else {
-    event = {
-      message: parseText(body),
-      messageId: message.MessageId as string,
-      topicArn,
-      // The receive loop asks for every system attribute, SentTimestamp included.
-      timestamp: new Date(Number(message.Attributes?.SentTimestamp)).toISOString(),
-      messageAttributes: Object.fromEntries(
-        Object.entries(message.MessageAttributes ?? {}).map(([k, a]) => [k, fromSqsAttribute(a)]),
-      ),
-      rawDelivery,
-    };
   }
-  return { ...message, MessageId: event.messageId, Body: JSON.stringify(event) };
+  return {
+    message: parseText(body),
+    messageId: message.MessageId as string,
+    topicArn,
+    // The receive loop asks for every system attribute, SentTimestamp included.
+    timestamp: new Date(Number(message.Attributes?.SentTimestamp)).toISOString(),
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([k, a]) => [k, fromSqsAttribute(a)]),
+    ),
+    rawDelivery,
+  };
 };
 
 /**
- * The probe's SQS client, seen through a lens that unwraps SNS deliveries as they are received
- * (everything else passes through untouched). The queue listener's receive loop, de-duplication and
- * waits are reused as they are.
+ * The SNS listener's parse hook: the event is the unwrapped {@link SnsEvent}, its id SNS's message id,
+ * so the listener de-duplicates by SNS id (SNS, like SQS, delivers at least once: a redelivery is a
+ * new SQS message with the same SNS id). `raw` stays the SQS message as delivered (the envelope).
  */
-const unwrappingClient = (sqs: SQSClient, topicArn: string, rawDelivery: boolean): SQSClient => {
-  const client = Object.create(sqs) as SQSClient;
-  const send = async (command: unknown, options?: unknown): Promise<unknown> => {
-    const out = await (sqs.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
-    if (command instanceof ReceiveMessageCommand) {
-      const received = out as { Messages?: Message[] | undefined };
-      received.Messages = received.Messages?.map((m) => unwrapSnsMessage(m, topicArn, rawDelivery));
-    }
-    return out;
-  };
-  Object.defineProperty(client, 'send', { value: send });
-  return client;
+export const parseSnsMessage = <TMessage>(
+  message: Message,
+  receivedAt: number,
+  topicArn: string,
+  rawDelivery: boolean,
+): ReceivedEvent<SnsEvent<TMessage>> => {
+  const entry = parseMessage<unknown>(message, receivedAt);
+  const event = unwrapSnsMessage(message, topicArn, rawDelivery) as SnsEvent<TMessage>;
+  return { ...entry, id: event.messageId, event, format: 'json' };
 };
 
 /**
@@ -460,9 +445,10 @@ export const createSnsListener = async <TMessage = unknown>(
   return new QueueListener<TMessage, SnsEvent<TMessage>>({
     id,
     resources: final,
-    sqs: unwrappingClient(sqs, v.topicArn, rawDelivery),
+    sqs,
     queueUrl: final.queueUrl as string,
     clock: ctx.clock,
+    parse: (message, receivedAt) => parseSnsMessage<TMessage>(message, receivedAt, v.topicArn, rawDelivery),
     remove: async () => {
       await removeListenerResources(ctx.clients, final);
       ctx.created.delete(id);

@@ -350,6 +350,11 @@ describe('throttling and failures', () => {
     const error = await listener.waitForEvent(undefined, { timeout: 5_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventProbeError);
     expect((error as Error).message).toMatch(/GetRecords failed/);
+    // The error names the stream and the shard (not a queue).
+    expect((error as Error).message).toContain(
+      `Listener ${listener.id}: reading Kinesis stream ${stream} (shardId-`,
+    );
+    expect((error as Error).message).not.toContain('queue');
     await put(stream, [{ key: 'later', n: 0 }]);
     expect((await listener.waitForEvent(undefined, { timeout: 5_000 })).data.key).toBe('later');
   });

@@ -136,6 +136,13 @@ describe('delivery', () => {
     });
     expect(Number.isNaN(Date.parse(event.timestamp))).toBe(false);
     expect(listener.received[0]?.id).toBe(id);
+    // `raw` is the SQS message as delivered: its body is the SNS envelope.
+    expect(listener.received[0]?.raw.messageId).not.toBe(id);
+    expect(JSON.parse(listener.received[0]?.raw.body as string)).toMatchObject({
+      Type: 'Notification',
+      MessageId: id,
+      Message: JSON.stringify({ orderId: 'o-1' }),
+    });
 
     await publish('plain text');
     const text = await listener.waitForEvent((e) => typeof e.message === 'string', { timeout: 5_000 });

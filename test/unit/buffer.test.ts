@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { EventProbeError } from '../../src/errors.js';
 import { EventBuffer } from '../../src/listeners/buffer.js';
-import { describeMisses, preview } from '../../src/listeners/errors.js';
+import {
+  describeMisses,
+  EventTimeoutError,
+  ListenerStoppedError,
+  preview,
+} from '../../src/listeners/errors.js';
+import { BufferedListener } from '../../src/listeners/listener.js';
 import { MAX_EVENT_BYTES, parseMessage, type ReceivedEvent } from '../../src/listeners/message.js';
 
 const envelope = (id: string) => ({
@@ -113,5 +120,92 @@ describe('error text helpers', () => {
         { event: 3, error: 'raw' },
       ]),
     ).toBe('  1. {"a":1}\n     rejected: expected 1\n  2. "b"\n  3. 3\n     rejected: raw');
+  });
+});
+
+/** A listener fed by hand: the smallest source there is. */
+class ManualListener extends BufferedListener<unknown, string> {
+  starts = 0;
+  halted = 0;
+  constructor() {
+    super({ id: 'manual', resources: { listenerId: 'manual', kind: 'kinesis', region: 'us-east-1' } });
+  }
+  protected override waitStarted(): void {
+    this.starts++;
+  }
+  protected override async haltSource(): Promise<void> {
+    this.halted++;
+  }
+  push(...events: string[]): void {
+    this.append(
+      events.map((event) => ({
+        id: event,
+        event,
+        format: 'text' as const,
+        size: event.length,
+        receivedAt: 0,
+        raw: {
+          messageId: event,
+          body: event,
+          attributes: {},
+          messageAttributes: {},
+          traceHeader: undefined,
+          receiveCount: 1,
+        },
+      })),
+    );
+  }
+}
+
+describe('BufferedListener', () => {
+  it('waits over what a source appends, de-duplicated by id', async () => {
+    const listener = new ManualListener();
+    const waiting = listener.waitForEvents(undefined, { count: 2, timeout: 1_000 });
+    expect(listener.starts).toBe(1);
+    listener.push('a', 'a');
+    listener.push();
+    listener.push('b');
+    expect(await waiting).toEqual(['a', 'b']);
+    expect(listener.duplicates).toBe(1);
+    await expect(listener.waitForEvent((e) => e === 'c', { timeout: 20 })).rejects.toThrow(EventTimeoutError);
+  });
+
+  it('fails the waits in progress before they look at entries that came with the failure', async () => {
+    const listener = new ManualListener();
+    const waiting = listener.waitForEvent(undefined, { timeout: 1_000 });
+    await Promise.resolve();
+    listener.fail(new EventProbeError('source broke'));
+    listener.push('a');
+    await expect(waiting).rejects.toThrow('source broke');
+    // Reported once: the next wait sees the entry.
+    expect(await listener.waitForEvent(undefined, { timeout: 1_000 })).toBe('a');
+  });
+
+  it('keeps a failure that happened while nothing waited for the next wait only', async () => {
+    const listener = new ManualListener();
+    listener.fail(new EventProbeError('first'));
+    listener.fail(new EventProbeError('while idle'));
+    listener.push('a');
+    await expect(listener.waitForEvent(undefined, { timeout: 1_000 })).rejects.toThrow('while idle');
+    expect(await listener.waitForEvent(undefined, { timeout: 1_000 })).toBe('a');
+    // A failure the waits in progress saw is not kept.
+    const waiting = listener.waitForEvent((e) => e === 'b', { timeout: 1_000 });
+    listener.fail(new EventProbeError('seen'));
+    await expect(waiting).rejects.toThrow('seen');
+    listener.push('b');
+    expect(await listener.waitForEvent((e) => e === 'b', { timeout: 1_000 })).toBe('b');
+  });
+
+  it('a cancelled wait rejects with the reason; stop() halts the source once and rejects waits', async () => {
+    const listener = new ManualListener();
+    const controller = new AbortController();
+    const waiting = listener.waitForEvent(undefined, { timeout: 1_000, signal: controller.signal });
+    controller.abort(new Error('cancelled'));
+    await expect(waiting).rejects.toThrow('cancelled');
+    const pending = listener.waitForEvent(undefined, { timeout: 1_000 });
+    await Promise.all([listener.stop(), listener.stop()]);
+    await expect(pending).rejects.toThrow(ListenerStoppedError);
+    expect(listener.halted).toBe(1);
+    expect(listener.stopped).toBe(true);
   });
 });

@@ -1,11 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { type SnsEvent, unwrapSnsMessage } from '../../src/listeners/sns.js';
+import { parseSnsMessage, type SnsEvent, unwrapSnsMessage } from '../../src/listeners/sns.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
-const body = (m: { Body?: string | undefined }): SnsEvent => JSON.parse(m.Body as string);
+const body = (e: SnsEvent): SnsEvent => e;
 
 describe('unwrapSnsMessage', () => {
-  it('unwraps an envelope: SNS id as the message id, FIFO sequence number, attributes', () => {
+  it('unwraps an envelope: SNS id as the entry id, FIFO sequence number, attributes; raw keeps the envelope', () => {
+    const envelope = {
+      Type: 'Notification',
+      MessageId: 'sns-1',
+      SequenceNumber: '10000000000000000001',
+      TopicArn: `${TOPIC}.fifo`,
+      Subject: 'hello',
+      Message: '{"a":[1,2]}',
+      Timestamp: '2026-01-01T00:00:00.000Z',
+      MessageAttributes: { kind: { Type: 'String', Value: 'x' } },
+    };
+    const entry = parseSnsMessage(
+      { MessageId: 'sqs-1', ReceiptHandle: 'rh', Body: JSON.stringify(envelope) },
+      1_000,
+      TOPIC,
+      false,
+    );
+    expect(entry.id).toBe('sns-1');
+    expect(entry.format).toBe('json');
+    expect(entry.receivedAt).toBe(1_000);
+    expect(entry.raw.messageId).toBe('sqs-1');
+    expect(JSON.parse(entry.raw.body)).toEqual(envelope);
     const out = unwrapSnsMessage(
       {
         MessageId: 'sqs-1',
@@ -24,8 +45,7 @@ describe('unwrapSnsMessage', () => {
       TOPIC,
       false,
     );
-    expect(out.MessageId).toBe('sns-1');
-    expect(out.ReceiptHandle).toBe('rh');
+    expect(entry.event).toEqual(out);
     expect(body(out)).toEqual({
       message: { a: [1, 2] },
       subject: 'hello',
@@ -39,7 +59,7 @@ describe('unwrapSnsMessage', () => {
   });
 
   it('treats raw deliveries (and bodies that are not envelopes) as the message itself', () => {
-    const raw = unwrapSnsMessage(
+    const raw = parseSnsMessage(
       {
         MessageId: 'sqs-2',
         Body: 'plain',
@@ -49,11 +69,13 @@ describe('unwrapSnsMessage', () => {
           num: { DataType: 'Number', StringValue: '7' },
         },
       },
+      0,
       TOPIC,
       true,
     );
-    expect(raw.MessageId).toBe('sqs-2');
-    expect(body(raw)).toEqual({
+    expect(raw.id).toBe('sqs-2');
+    expect(raw.raw.body).toBe('plain');
+    expect(body(raw.event)).toEqual({
       message: 'plain',
       messageId: 'sqs-2',
       topicArn: TOPIC,
