@@ -683,20 +683,29 @@ const deleteMessage: Operation<SqsState> = (input, ctx) => {
   return {};
 };
 
-const deleteMessageBatch: Operation<SqsState> = (input, ctx) => {
-  const queue = resolveQueue(ctx, input.QueueUrl);
-  const entries = batchEntries(input, 'DeleteMessageBatchRequestEntry');
+/** Runs `apply` on each entry of a batch request; an entry that throws is reported as Failed. */
+const eachEntry = (
+  entries: ReturnType<typeof batchEntries>,
+  apply: (entry: ReturnType<typeof batchEntries>[number]) => void,
+): { Successful: Record<string, unknown>[]; Failed: Record<string, unknown>[] } => {
   const Successful: Record<string, unknown>[] = [];
   const Failed: Record<string, unknown>[] = [];
   for (const entry of entries) {
     try {
-      deleteOne(queue, entry.ReceiptHandle, ctx.emulator.now());
+      apply(entry);
       Successful.push({ Id: entry.Id });
     } catch (err) {
       Failed.push(failed(entry.Id, err));
     }
   }
   return { Successful, Failed };
+};
+
+const deleteMessageBatch: Operation<SqsState> = (input, ctx) => {
+  const queue = resolveQueue(ctx, input.QueueUrl);
+  return eachEntry(batchEntries(input, 'DeleteMessageBatchRequestEntry'), (entry) =>
+    deleteOne(queue, entry.ReceiptHandle, ctx.emulator.now()),
+  );
 };
 
 const changeOne = (queue: Queue, handle: unknown, timeout: unknown, now: number): void => {
@@ -731,18 +740,9 @@ const changeMessageVisibility: Operation<SqsState> = (input, ctx) => {
 
 const changeMessageVisibilityBatch: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
-  const entries = batchEntries(input, 'ChangeMessageVisibilityBatchRequestEntry');
-  const Successful: Record<string, unknown>[] = [];
-  const Failed: Record<string, unknown>[] = [];
-  for (const entry of entries) {
-    try {
-      changeOne(queue, entry.ReceiptHandle, entry.VisibilityTimeout, ctx.emulator.now());
-      Successful.push({ Id: entry.Id });
-    } catch (err) {
-      Failed.push(failed(entry.Id, err));
-    }
-  }
-  return { Successful, Failed };
+  return eachEntry(batchEntries(input, 'ChangeMessageVisibilityBatchRequestEntry'), (entry) =>
+    changeOne(queue, entry.ReceiptHandle, entry.VisibilityTimeout, ctx.emulator.now()),
+  );
 };
 
 const MAX_TAGS = 50;
