@@ -7,6 +7,8 @@ import type { ReceivedEvent } from './message.js';
 export class EventBuffer<TEvent = unknown> {
   readonly #entries: ReceivedEvent<TEvent>[] = [];
   readonly #ids = new Set<string>();
+  /** How many of the entries (from the first) are in `#ids`. */
+  #indexed = 0;
   #wake!: () => void;
   #changed: Promise<void>;
   #closed = false;
@@ -36,18 +38,36 @@ export class EventBuffer<TEvent = unknown> {
     return this.#closed;
   }
 
-  /** Appends the entries whose id was not seen before; returns the ones appended. */
-  add(entries: readonly ReceivedEvent<TEvent>[]): ReceivedEvent<TEvent>[] {
+  /**
+   * Appends the entries whose id was not seen before; returns the ones appended. With `unique`, the
+   * caller guarantees that every id is new (e.g. Kinesis records, each read once): they are appended
+   * without a look-up, and indexed only when a later checked `add` needs it.
+   */
+  add(entries: readonly ReceivedEvent<TEvent>[], unique = false): ReceivedEvent<TEvent>[] {
+    if (unique) {
+      if (entries.length === 0) return [];
+      for (const entry of entries) this.#entries.push(entry);
+      this.notify();
+      return entries.slice();
+    }
+    const ids = this.#ids;
+    // Catch up on entries appended as unique since the last checked add.
+    while (this.#indexed < this.#entries.length) {
+      ids.add((this.#entries[this.#indexed++] as ReceivedEvent<TEvent>).id);
+    }
     const added: ReceivedEvent<TEvent>[] = [];
     for (const entry of entries) {
-      if (this.#ids.has(entry.id)) {
+      // One look-up per entry: the set grows only for an id not seen before.
+      const seen = ids.size;
+      ids.add(entry.id);
+      if (ids.size === seen) {
         this.duplicates++;
         continue;
       }
-      this.#ids.add(entry.id);
       this.#entries.push(entry);
       added.push(entry);
     }
+    this.#indexed = this.#entries.length;
     if (added.length > 0) this.notify();
     return added;
   }

@@ -115,6 +115,8 @@ export class RecordOrderError extends EventProbeError {
 }
 
 const MIN_POLL_INTERVAL_MS = 200;
+/** Records a GetRecords call returns at most (its default Limit): a full page means more may be waiting. */
+const GET_RECORDS_PAGE = 10_000;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
 const DECODES: readonly string[] = ['auto', 'json', 'text', 'bytes'];
@@ -197,23 +199,12 @@ const validate = (options: AddKinesisListenerOptions): Validated => {
 const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/**
- * Decodes record data; `ok` is false for a record that is not JSON under `decode: 'json'`, `json` is
- * true when the data was parsed as JSON.
- */
-const decodeData = (
-  bytes: Uint8Array,
-  decode: KinesisDecode,
-): { data: unknown; ok: boolean; json: boolean } => {
-  if (decode === 'bytes') return { data: Uint8Array.from(bytes), ok: true, json: false };
-  const text = Buffer.from(bytes).toString('utf8');
-  if (decode === 'text') return { data: text, ok: true, json: false };
-  try {
-    return { data: JSON.parse(text), ok: true, json: true };
-  } catch {
-    return { data: text, ok: decode === 'auto', json: false };
-  }
-};
+/** The UTF-8 text of record data (read in place: no copy of the bytes). */
+const utf8 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+/** Attributes of a record's `raw` message: Kinesis records have none (shared, frozen). */
+const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 
 const keyOf = (shardId: string, sequenceNumber: string): string => `${shardId}/${sequenceNumber}`;
 
@@ -360,10 +351,10 @@ const listShards = async (
  * each shard where it starts (before returning, so `from: 'now'` misses nothing put afterwards), and
  * reads them concurrently in the background until stopped.
  *
- * Reading: GetRecords again at once while a shard is behind (MillisBehindLatest > 0), else after
- * `pollInterval`; throttling backs off with jitter; an expired iterator is renewed after the last
- * record read. Errors that are not transient reject the waits in progress (or, when nothing waits,
- * the next wait), naming the stream and the shard.
+ * Reading: GetRecords again at once while a shard is behind (MillisBehindLatest > 0, or a full
+ * page), else after `pollInterval`; throttling backs off with jitter; an expired iterator is renewed
+ * after the last record read. Errors that are not transient reject the waits in progress (or, when
+ * nothing waits, the next wait), naming the stream and the shard.
  */
 export const createKinesisListener = async <T = unknown>(
   ctx: ProbeContext,
@@ -461,19 +452,39 @@ export const createKinesisListener = async <T = unknown>(
     records: readonly _Record[],
   ): ReceivedEvent<KinesisRecordEvent<T>>[] => {
     const receivedAt = ctx.clock.now();
-    return records.map((r) => {
+    const decode = v.decode;
+    const entries: ReceivedEvent<KinesisRecordEvent<T>>[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as _Record;
       const sequenceNumber = r.SequenceNumber as string;
       const bytes = r.Data as Uint8Array;
-      const { data, ok, json } = decodeData(bytes, v.decode);
-      if (!ok) {
-        report(
-          shardId,
-          `decoding record ${sequenceNumber} as JSON (decode: 'json'; kept as text)`,
-          'not JSON',
-        );
+      // Decoded once: the text is both the data (text / JSON) and the raw body.
+      let data: unknown;
+      let body: string;
+      let json = false;
+      if (decode === 'bytes') {
+        data = Uint8Array.from(bytes);
+        body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+      } else {
+        body = utf8(bytes);
+        data = body;
+        if (decode !== 'text') {
+          try {
+            data = JSON.parse(body);
+            json = true;
+          } catch {
+            if (decode === 'json') {
+              report(
+                shardId,
+                `decoding record ${sequenceNumber} as JSON (decode: 'json'; kept as text)`,
+                'not JSON',
+              );
+            }
+          }
+        }
       }
       const key = keyOf(shardId, sequenceNumber);
-      return {
+      entries[i] = {
         id: key,
         event: {
           data: data as T,
@@ -487,14 +498,15 @@ export const createKinesisListener = async <T = unknown>(
         receivedAt,
         raw: {
           messageId: key,
-          body: Buffer.from(bytes).toString(v.decode === 'bytes' ? 'base64' : 'utf8'),
-          attributes: {},
-          messageAttributes: {},
+          body,
+          attributes: NO_ATTRIBUTES,
+          messageAttributes: NO_ATTRIBUTES,
           traceHeader: undefined,
           receiveCount: 1,
         },
       };
-    });
+    }
+    return entries;
   };
 
   const pause = (failures: number, abort: AbortSignal): Promise<boolean> =>
@@ -586,7 +598,9 @@ export const createKinesisListener = async <T = unknown>(
       const records = out.Records ?? [];
       if (records.length > 0) {
         last = records.at(-1)?.SequenceNumber;
-        listener.append(toEntries(shardId, records));
+        // Ids (shard and sequence number) cannot repeat: each shard is read once, in order, and
+        // an expired iterator resumes after the last record read.
+        listener.append(toEntries(shardId, records), true);
       }
       if (!out.NextShardIterator) {
         // Closed and drained: its children are next, once all their parents are drained too.
@@ -599,7 +613,7 @@ export const createKinesisListener = async <T = unknown>(
       }
       it = out.NextShardIterator;
       if (
-        !((out.MillisBehindLatest as number) > 0) &&
+        !((out.MillisBehindLatest as number) > 0 || records.length >= GET_RECORDS_PAGE) &&
         !(await sleep(v.pollInterval, abort).then(
           () => true,
           () => false,

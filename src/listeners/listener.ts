@@ -63,10 +63,27 @@ export interface WaitSpec<R> {
   readonly option: string;
   readonly signal: AbortSignal | undefined;
   readonly start?: number;
-  readonly step?: (entry: ReceivedEvent) => Promise<Done<R> | undefined>;
+  /** Looks at one entry; synchronous unless a match function returned a promise. */
+  readonly step?: (entry: ReceivedEvent) => Step<R>;
   readonly afterScan?: () => Done<R> | undefined;
   readonly onTimeout: () => R;
 }
+
+type Step<R> = Done<R> | undefined | Promise<Done<R> | undefined>;
+
+/** A verdict of a match function: true for a match, else the miss (with the assertion's error). */
+type Verdict = true | Miss;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/** Applies `next` to a value that may be a promise (and to `arg`), without a microtask when it is not. */
+const then = <T, A, U>(value: T | Promise<T>, arg: A, next: (value: T, arg: A) => U): U | Promise<U> =>
+  value instanceof Promise ? (value.then((v) => next(v, arg)) as Promise<U>) : next(value, arg);
+
+/** What a match function's result means. */
+const verdictOf = (result: unknown, entry: ReceivedEvent): Verdict =>
+  result === undefined || result ? true : { event: entry.event };
 
 interface Failure {
   readonly seq: number;
@@ -141,9 +158,13 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
 
   // ---- what sources call -----------------------------------------------------------------------
 
-  /** @internal For the listener's source: adds received entries (duplicates by id are dropped) and wakes the waits. */
-  append(entries: readonly ReceivedEvent<TEvent>[]): void {
-    this.#buffer.add(entries);
+  /**
+   * @internal For the listener's source: adds received entries (duplicates by id are dropped) and
+   * wakes the waits. `unique`: the source guarantees these ids were never appended before, so the
+   * duplicate check is skipped (see `EventBuffer.add`).
+   */
+  append(entries: readonly ReceivedEvent<TEvent>[], unique = false): void {
+    this.#buffer.add(entries, unique);
   }
 
   /**
@@ -216,10 +237,14 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
         // A failure comes first: a source reports a problem before the entries it concerns.
         throwIfFailed();
         const entries = this.#buffer.entries;
-        while (cursor < entries.length) {
-          const done = await spec.step?.(entries[cursor++] as ReceivedEvent);
+        // Synchronous steps run without a microtask per entry; only promises are awaited.
+        const step = spec.step;
+        while (step && cursor < entries.length) {
+          let done = step(entries[cursor++] as ReceivedEvent);
+          if (done instanceof Promise) done = await done;
           if (done) return done.value;
         }
+        cursor = entries.length;
         const done = spec.afterScan?.();
         if (done) return done.value;
         // Also one that came while scanning (async match functions), before sleeping past it.
@@ -249,15 +274,23 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
     }
   }
 
-  /** Runs a match function: true for a match, or the miss (with the assertion's error). */
-  async #test(match: MatchFunction<TEvent> | undefined, entry: ReceivedEvent): Promise<true | Miss> {
+  /**
+   * Runs a match function: true for a match, or the miss (with the assertion's error); a promise
+   * only when the match function returned one.
+   */
+  #test(match: MatchFunction<TEvent> | undefined, entry: ReceivedEvent): Verdict | Promise<Verdict> {
     if (!match) return true;
+    let result: unknown;
     try {
-      const result = await match(entry.event as TEvent, entry as ReceivedEvent<TEvent>);
-      return result === undefined || result ? true : { event: entry.event };
+      result = match(entry.event as TEvent, entry as ReceivedEvent<TEvent>);
     } catch (error) {
       return { event: entry.event, error };
     }
+    if (!isThenable(result)) return verdictOf(result, entry);
+    return Promise.resolve(result).then(
+      (value) => verdictOf(value, entry),
+      (error: unknown): Verdict => ({ event: entry.event, error }),
+    );
   }
 
   #timeoutError(
@@ -289,17 +322,17 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
     checkMatch(match);
     const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
     const misses: Miss[] = [];
+    const decide = (result: Verdict, entry: ReceivedEvent): Done<TEvent> | undefined => {
+      if (result === true) return { value: entry.event as TEvent };
+      misses.push(result);
+      if (misses.length > MISSES_KEPT) misses.shift();
+      return undefined;
+    };
     return this.wait<TEvent>({
       timeoutMs,
       option: 'timeout',
       signal: options.signal,
-      step: async (entry) => {
-        const result = await this.#test(match, entry);
-        if (result === true) return { value: entry.event as TEvent };
-        misses.push(result);
-        if (misses.length > MISSES_KEPT) misses.shift();
-        return undefined;
-      },
+      step: (entry) => then(this.#test(match, entry), entry, decide),
       onTimeout: () => {
         throw this.#timeoutError('no matching event', timeoutMs, misses);
       },
@@ -315,20 +348,20 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
     const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
     const matched: TEvent[] = [];
     const misses: Miss[] = [];
+    const decide = (result: Verdict, entry: ReceivedEvent): Done<TEvent[]> | undefined => {
+      if (result === true) {
+        matched.push(entry.event as TEvent);
+        return matched.length >= wanted ? { value: matched } : undefined;
+      }
+      misses.push(result);
+      if (misses.length > MISSES_KEPT) misses.shift();
+      return undefined;
+    };
     return this.wait<TEvent[]>({
       timeoutMs,
       option: 'timeout',
       signal: options.signal,
-      step: async (entry) => {
-        const result = await this.#test(match, entry);
-        if (result === true) {
-          matched.push(entry.event as TEvent);
-          return matched.length >= wanted ? { value: matched } : undefined;
-        }
-        misses.push(result);
-        if (misses.length > MISSES_KEPT) misses.shift();
-        return undefined;
-      },
+      step: (entry) => then(this.#test(match, entry), entry, decide),
       onTimeout: () => {
         throw this.#timeoutError(
           `only ${matched.length} of ${wanted} matching events`,
@@ -359,7 +392,7 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
       option: 'waitTimeSeconds',
       signal: options.signal,
       start,
-      step: async (entry) => {
+      step: (entry) => {
         batch.push(entry.event as TEvent);
         return batch.length >= max ? take() : undefined;
       },
@@ -372,14 +405,14 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
     const duration = options?.duration;
     checkMatch(options?.match);
     const kept: TEvent[] = [];
+    const decide = (result: Verdict, entry: ReceivedEvent): undefined => {
+      if (result === true) kept.push(entry.event as TEvent);
+    };
     return this.wait<TEvent[]>({
       timeoutMs: duration,
       option: 'duration',
       signal: options?.signal,
-      step: async (entry) => {
-        if ((await this.#test(options.match, entry)) === true) kept.push(entry.event as TEvent);
-        return undefined;
-      },
+      step: (entry) => then(this.#test(options.match, entry), entry, decide),
       onTimeout: () => kept,
     });
   }
@@ -390,19 +423,19 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
   ): Promise<void> {
     checkMatch(match);
     const within = options?.within;
+    const decide = (result: Verdict, entry: ReceivedEvent): undefined => {
+      if (result === true) {
+        throw new UnexpectedEventError(
+          `Listener ${this.id}: expected no matching event within ${within} ms, but this one arrived:\n  ${preview(entry.event)}`,
+          entry.event,
+        );
+      }
+    };
     return this.wait<void>({
       timeoutMs: within,
       option: 'within',
       signal: options?.signal,
-      step: async (entry) => {
-        if ((await this.#test(match, entry)) === true) {
-          throw new UnexpectedEventError(
-            `Listener ${this.id}: expected no matching event within ${within} ms, but this one arrived:\n  ${preview(entry.event)}`,
-            entry.event,
-          );
-        }
-        return undefined;
-      },
+      step: (entry) => then(this.#test(match, entry), entry, decide),
       onTimeout: () => undefined,
     });
   }

@@ -137,7 +137,7 @@ export interface TraceTree {
   readonly segments: readonly TraceNode[];
   /** Every node, segments and subsegments, in document order. */
   readonly nodes: readonly TraceNode[];
-  /** Root-to-leaf lists of segments, starting at roots and orphans. */
+  /** Root-to-leaf lists of segments, starting at roots and orphans (computed on first access). */
   readonly paths: readonly (readonly TraceNode[])[];
   /** Ids of parents that nodes point at but that are not in the trace. */
   readonly missing: readonly string[];
@@ -185,22 +185,93 @@ interface MutableNode {
 
 const byStart = (a: MutableNode, b: MutableNode): number => a.startTime - b.startTime;
 
+/** Lists up to this long are sorted by insertion; longer ones by merging runs of this length. */
+const RUN = 24;
+
+/** Stable insertion sort by start time of list[from..to) (finite start times only). */
+const insertionSort = (list: MutableNode[], from: number, to: number): void => {
+  for (let i = from + 1; i < to; i++) {
+    const item = list[i] as MutableNode;
+    const t = item.startTime;
+    let j = i - 1;
+    while (j >= from && (list[j] as MutableNode).startTime > t) {
+      list[j + 1] = list[j] as MutableNode;
+      j--;
+    }
+    list[j + 1] = item;
+  }
+};
+
+/**
+ * Sorts by start time in place, stably: the same order as `list.sort(byStart)`, without a
+ * comparator call per comparison, and without any work for a list already in order (the usual
+ * case: subsegments arrive in start order). Start times that are not finite numbers (malformed
+ * documents) leave the ordering to the built-in sort, exactly as before.
+ */
+const sortByStart = (list: MutableNode[]): void => {
+  const n = list.length;
+  let sorted = true;
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const t = (list[i] as MutableNode).startTime;
+    if (!Number.isFinite(t)) {
+      list.sort(byStart);
+      return;
+    }
+    if (t < prev) sorted = false;
+    prev = t;
+  }
+  if (sorted) return;
+  if (n <= RUN) {
+    insertionSort(list, 0, n);
+    return;
+  }
+  for (let from = 0; from < n; from += RUN) insertionSort(list, from, Math.min(from + RUN, n));
+  // Bottom-up merges, ping-ponging between the list and one buffer.
+  let src = list;
+  let dst: MutableNode[] = new Array<MutableNode>(n);
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const a = src[i] as MutableNode;
+        const b = src[j] as MutableNode;
+        if (b.startTime < a.startTime) {
+          dst[k++] = b;
+          j++;
+        } else {
+          dst[k++] = a;
+          i++;
+        }
+      }
+      while (i < mid) dst[k++] = src[i++] as MutableNode;
+      while (j < hi) dst[k++] = src[j++] as MutableNode;
+    }
+    const swap = src;
+    src = dst;
+    dst = swap;
+  }
+  if (src !== list) for (let i = 0; i < n; i++) list[i] = src[i] as MutableNode;
+};
+
 /** Shared empty child list (most nodes are leaves); replaced by a real array on first push. */
 const NONE: MutableNode[] = [];
-const addChild = (node: MutableNode, key: 'children' | 'childSegments', child: MutableNode): void => {
-  if (node[key] === NONE) node[key] = [child];
-  else node[key].push(child);
-};
 
 const makeNode = (
   doc: XRaySegmentDocument | XRaySubsegmentDocument,
   kind: 'segment' | 'subsegment',
   traceId: string,
   parentId: string | undefined,
+  parent: MutableNode | undefined,
   segment: MutableNode | undefined,
 ): MutableNode => {
-  const endTime = typeof doc.end_time === 'number' ? doc.end_time : undefined;
-  const inProgress = doc.in_progress === true || endTime === undefined;
+  const startTime = doc.start_time;
+  const endTime = doc.end_time;
+  const inProgress = doc.in_progress === true || typeof endTime !== 'number';
   const node: MutableNode = {
     kind,
     id: doc.id,
@@ -208,15 +279,15 @@ const makeNode = (
     traceId,
     origin: kind === 'segment' ? (doc as XRaySegmentDocument).origin : undefined,
     namespace: kind === 'subsegment' ? (doc as XRaySubsegmentDocument).namespace : undefined,
-    startTime: doc.start_time,
+    startTime,
     endTime: inProgress ? undefined : endTime,
-    duration: inProgress || endTime === undefined ? undefined : endTime - doc.start_time,
+    duration: inProgress ? undefined : (endTime as number) - startTime,
     inProgress,
     error: doc.error === true,
     fault: doc.fault === true,
     throttle: doc.throttle === true,
     parentId,
-    parent: undefined,
+    parent,
     children: NONE,
     segment: undefined as unknown as MutableNode,
     childSegments: NONE,
@@ -225,6 +296,17 @@ const makeNode = (
   node.segment = segment ?? node;
   return node;
 };
+
+/** The node of a top-level document: a segment, or a subsegment sent on its own. */
+const makeTop = (doc: XRaySegmentDocument | XRaySubsegmentDocument, traceId: string): MutableNode =>
+  makeNode(
+    doc,
+    doc.type === 'subsegment' ? 'subsegment' : 'segment',
+    traceId,
+    doc.parent_id,
+    undefined,
+    undefined,
+  );
 
 /** Segment documents as BatchGetTraces returns them (`{ Id, Document }`), or documents/JSON strings. */
 export type SegmentInput =
@@ -250,6 +332,46 @@ const better = (
   return candidateDone || !currentDone;
 };
 
+/** Adds the trace ids of `links` other than `traceId` to `linked`. */
+const addLinks = (doc: XRayEntityDocument, traceId: string, linked: Set<string>): void => {
+  const links = doc.links;
+  if (!Array.isArray(links)) return;
+  for (const link of links) {
+    if (typeof link?.trace_id === 'string' && link.trace_id !== traceId) linked.add(link.trace_id);
+  }
+};
+
+/**
+ * Root-to-leaf lists of segments below `starts`, depth-first in child order: an iterative walk
+ * (deep traces must not overflow the stack) with one shared path, copied at leaves.
+ */
+const segmentPaths = (starts: readonly MutableNode[]): MutableNode[][] => {
+  const paths: MutableNode[][] = [];
+  const current: MutableNode[] = [];
+  const stack: MutableNode[] = [];
+  const depths: number[] = [];
+  for (const first of starts) {
+    stack.push(first);
+    depths.push(0);
+    while (stack.length > 0) {
+      const node = stack.pop() as MutableNode;
+      const depth = depths.pop() as number;
+      current.length = depth;
+      current.push(node);
+      const kids = node.childSegments;
+      if (kids.length === 0) {
+        paths.push(current.slice());
+        continue;
+      }
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push(kids[i] as MutableNode);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return paths;
+};
+
 /**
  * Builds the tree of one trace from its segment documents, in linear time. Subsegments stay
  * subsegments; a segment's parent may be a subsegment of another segment; a parent that has not
@@ -257,54 +379,73 @@ const better = (
  * segments (a child starting before its parent) is tolerated.
  */
 export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[]): TraceTree => {
-  // De-duplicate top-level documents by id.
-  const docs = new Map<string, XRaySegmentDocument | XRaySubsegmentDocument>();
+  // Top-level documents, de-duplicated by id, become nodes first: `byId` holds them (in first
+  // arrival order) before it indexes the subsegments too.
+  const byId = new Map<string, MutableNode>();
+  const tops: MutableNode[] = [];
   for (const input of inputs) {
     const doc = toDocument(input);
     if (!doc) continue;
-    const current = docs.get(doc.id);
-    if (!current || better(current, doc)) docs.set(doc.id, doc);
+    const current = byId.get(doc.id);
+    if (current === undefined) {
+      const top = makeTop(doc, traceId);
+      byId.set(doc.id, top);
+      tops.push(top);
+    } else if (better(current.document, doc)) {
+      Object.assign(current, makeTop(doc, traceId)).segment = current;
+    }
   }
 
   const nodes: MutableNode[] = [];
-  const byId = new Map<string, MutableNode>();
   const segments: MutableNode[] = [];
   const pending: MutableNode[] = []; // nodes whose parent is resolved by id
   const independents: { top: MutableNode; from: number; to: number }[] = [];
   const linked = new Set<string>();
-  const addLinks = (doc: XRayEntityDocument): void => {
-    if (!Array.isArray(doc.links)) return;
-    for (const link of doc.links) {
-      if (typeof link?.trace_id === 'string' && link.trace_id !== traceId) linked.add(link.trace_id);
-    }
-  };
+  const inProgress: MutableNode[] = [];
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  // Subsegment ids that repeat an id already indexed (rare): resolved below, as before, to the last
+  // node with that id in `nodes` order.
+  let repeated: Set<string> | undefined;
+  // Embedded subsegments: iterative walk (deep nesting must not overflow the stack); one stack reused.
+  const stack: MutableNode[] = [];
 
-  for (const doc of docs.values()) {
-    const independent = doc.type === 'subsegment';
-    const top = makeNode(doc, independent ? 'subsegment' : 'segment', traceId, doc.parent_id, undefined);
+  for (const top of tops) {
+    const doc = top.document;
+    const independent = top.kind === 'subsegment';
     const from = nodes.length;
     nodes.push(top);
-    byId.set(top.id, top);
     if (!independent) segments.push(top);
     if (top.parentId !== undefined) pending.push(top);
-    addLinks(doc);
-    // Embedded subsegments: iterative walk (deep nesting must not overflow the stack).
-    const stack: MutableNode[] = [top];
+    addLinks(doc, traceId, linked);
+    stack.push(top);
     while (stack.length > 0) {
       const owner = stack.pop() as MutableNode;
       const subs = owner.document.subsegments;
-      if (!Array.isArray(subs)) continue;
+      if (!Array.isArray(subs) || subs.length === 0) continue;
+      // Exactly sized: most child lists never grow (a pushed array would reserve 17 slots).
+      const children = new Array<MutableNode>(subs.length);
+      let k = 0;
       for (const sub of subs) {
-        const node = makeNode(sub, 'subsegment', traceId, owner.id, owner.segment);
-        node.parent = owner;
-        addChild(owner, 'children', node);
+        const node = makeNode(sub, 'subsegment', traceId, owner.id, owner, owner.segment);
+        children[k++] = node;
         nodes.push(node);
+        const size = byId.size;
         byId.set(node.id, node);
-        addLinks(sub);
+        if (byId.size === size) {
+          repeated ??= new Set();
+          repeated.add(node.id);
+        }
+        addLinks(sub, traceId, linked);
         stack.push(node);
       }
+      owner.children = children;
     }
     if (independent) independents.push({ top, from, to: nodes.length });
+  }
+
+  if (repeated !== undefined) {
+    for (const node of nodes) if (repeated.has(node.id)) byId.set(node.id, node);
   }
 
   const missing = new Set<string>();
@@ -317,80 +458,64 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
       continue;
     }
     node.parent = parent;
-    addChild(parent, 'children', node);
+    if (parent.children === NONE) parent.children = [node];
+    else parent.children.push(node);
   }
   // Independent subsegments (and what they embed) belong to the segment of their parent chain.
-  const resolved = new Set<MutableNode>();
-  for (const { top, from, to } of independents) {
-    let owner: MutableNode = top;
-    const guard = new Set<MutableNode>([top]);
-    let cursor = top.parent;
-    while (cursor) {
-      const s = cursor.segment;
-      if (s.kind === 'segment' || resolved.has(s)) {
-        owner = s.segment;
-        break;
+  if (independents.length > 0) {
+    const resolved = new Set<MutableNode>();
+    for (const { top, from, to } of independents) {
+      let owner: MutableNode = top;
+      const guard = new Set<MutableNode>([top]);
+      let cursor = top.parent;
+      while (cursor) {
+        const s = cursor.segment;
+        if (s.kind === 'segment' || resolved.has(s)) {
+          owner = s.segment;
+          break;
+        }
+        if (guard.has(s)) break; // a cycle of subsegments: no segment owns them
+        guard.add(s);
+        cursor = s.parent;
       }
-      if (guard.has(s)) break; // a cycle of subsegments: no segment owns them
-      guard.add(s);
-      cursor = s.parent;
+      for (let i = from; i < to; i++) (nodes[i] as MutableNode).segment = owner;
+      resolved.add(top);
     }
-    for (let i = from; i < to; i++) (nodes[i] as MutableNode).segment = owner;
-    resolved.add(top);
   }
   for (const node of segments) {
     const parentSegment = node.parent?.segment;
-    if (parentSegment && parentSegment !== node) addChild(parentSegment, 'childSegments', node);
+    if (!parentSegment || parentSegment === node) continue;
+    if (parentSegment.childSegments === NONE) parentSegment.childSegments = [node];
+    else parentSegment.childSegments.push(node);
   }
   for (const node of nodes) {
-    if (node.children.length > 1) node.children.sort(byStart);
-    if (node.childSegments.length > 1) node.childSegments.sort(byStart);
-  }
-  segments.sort(byStart);
-  orphans.sort(byStart);
-  const roots = segments.filter((s) => s.parentId === undefined);
-
-  // Root-to-leaf paths over segments: iterative DFS with one shared path, copied at leaves.
-  const paths: MutableNode[][] = [];
-  const current: MutableNode[] = [];
-  const stack: { node: MutableNode; depth: number }[] = [];
-  for (const first of [...roots, ...orphans]) {
-    stack.push({ node: first, depth: 0 });
-    while (stack.length > 0) {
-      const { node, depth } = stack.pop() as { node: MutableNode; depth: number };
-      current.length = depth;
-      current.push(node);
-      const kids = node.childSegments;
-      if (kids.length === 0) {
-        paths.push(current.slice());
-        continue;
-      }
-      for (let i = kids.length - 1; i >= 0; i--)
-        stack.push({ node: kids[i] as MutableNode, depth: depth + 1 });
-    }
-  }
-
-  let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  const inProgress: MutableNode[] = [];
-  for (const node of nodes) {
+    if (node.children.length > 1) sortByStart(node.children);
+    if (node.childSegments.length > 1) sortByStart(node.childSegments);
     if (node.startTime < start) start = node.startTime;
     const e = node.endTime ?? node.startTime;
     if (e > end) end = e;
     if (node.inProgress) inProgress.push(node);
   }
+  sortByStart(segments);
+  sortByStart(orphans);
+  const roots = segments.filter((s) => s.parentId === undefined);
   if (nodes.length === 0) {
     start = 0;
     end = 0;
   }
 
+  // Root-to-leaf paths: built on first access (most callers never read them).
+  let paths: MutableNode[][] | undefined;
   return {
     traceId,
     roots,
     orphans,
     segments,
     nodes,
-    paths,
+    get paths(): MutableNode[][] {
+      if (paths === undefined) paths = segmentPaths([...roots, ...orphans]);
+      return paths;
+    },
     missing: [...missing],
     inProgress,
     complete: segments.length > 0 && missing.size === 0 && inProgress.length === 0,

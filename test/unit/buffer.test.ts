@@ -6,6 +6,7 @@ import {
   EventTimeoutError,
   ListenerStoppedError,
   preview,
+  UnexpectedEventError,
 } from '../../src/listeners/errors.js';
 import { BufferedListener } from '../../src/listeners/listener.js';
 import { MAX_EVENT_BYTES, parseMessage, type ReceivedEvent } from '../../src/listeners/message.js';
@@ -82,6 +83,30 @@ describe('EventBuffer', () => {
     expect(buffer.entries.map((e) => e.id)).toEqual(['a', 'b']);
     expect(buffer.length).toBe(2);
     expect(buffer.duplicates).toBe(2);
+  });
+  it('appends entries known to be unique without a look-up, and still drops their later duplicates', () => {
+    const buffer = new EventBuffer();
+    const a = entry('a');
+    expect(buffer.add([a, entry('b')], true).map((e) => e.id)).toEqual(['a', 'b']);
+    expect(buffer.add([], true)).toEqual([]);
+    expect(buffer.add([entry('c')], true).map((e) => e.id)).toEqual(['c']);
+    expect(buffer.add([entry('a'), entry('d'), entry('c')]).map((e) => e.id)).toEqual(['d']);
+    expect(buffer.add([entry('e')], true).map((e) => e.id)).toEqual(['e']);
+    expect(buffer.add([entry('e'), entry('b')])).toEqual([]);
+    expect(buffer.entries.map((e) => e.id)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(buffer.entries[0]).toBe(a);
+    expect(buffer.duplicates).toBe(4);
+  });
+  it('wakes waiters on a unique append, not on an empty one', async () => {
+    const buffer = new EventBuffer();
+    let woken = 0;
+    void buffer.changed().then(() => woken++);
+    buffer.add([], true);
+    await Promise.resolve();
+    expect(woken).toBe(0);
+    buffer.add([entry('a')], true);
+    await Promise.resolve();
+    expect(woken).toBe(1);
   });
   it('wakes waiters on append and on close, not on duplicates', async () => {
     const buffer = new EventBuffer();
@@ -194,6 +219,31 @@ describe('BufferedListener', () => {
     await expect(waiting).rejects.toThrow('seen');
     listener.push('b');
     expect(await listener.waitForEvent((e) => e === 'b', { timeout: 1_000 })).toBe('b');
+  });
+
+  it('takes sync and async match functions: results, thrown and rejected assertions are misses', async () => {
+    const listener = new ManualListener();
+    listener.push('a', 'b', 'c', 'd');
+    const assertC = (e: string): void => {
+      if (e !== 'c') throw new Error(`not c: ${e}`);
+    };
+    expect(await listener.waitForEvent(assertC, { timeout: 1_000 })).toBe('c');
+    expect(await listener.waitForEvent(async (e) => assertC(e), { timeout: 1_000 })).toBe('c');
+    expect(await listener.waitForEvents(async (e) => e !== 'b', { count: 2, timeout: 1_000 })).toEqual([
+      'a',
+      'c',
+    ]);
+    expect(await listener.collect({ duration: 20, match: async (e) => e > 'b' })).toEqual(['c', 'd']);
+    const missed = await listener
+      .waitForEvent(async (e) => assertC(`${e}!`), { timeout: 20 })
+      .catch((error: unknown) => error);
+    expect(missed).toBeInstanceOf(EventTimeoutError);
+    expect((missed as EventTimeoutError).misses.map((m) => m.event)).toEqual(['b', 'c', 'd']);
+    expect(((missed as EventTimeoutError).cause as Error).message).toBe('not c: d!');
+    await expect(listener.expectNoEvent(async (e) => e === 'z', { within: 20 })).resolves.toBeUndefined();
+    await expect(listener.expectNoEvent(async (e) => e === 'd', { within: 1_000 })).rejects.toThrow(
+      UnexpectedEventError,
+    );
   });
 
   it('a cancelled wait rejects with the reason; stop() halts the source once and rejects waits', async () => {

@@ -168,6 +168,82 @@ describe('buildTraceTree', () => {
     expect(tree.paths).toEqual([]);
   });
 
+  it('orders children and segments by start time, stably, whatever their number and order', () => {
+    // Deterministic pseudo-random start times with many ties; the built-in stable sort is the reference.
+    let state = 11;
+    const next = (): number => {
+      state = (state * 48271) % 2147483647;
+      return state;
+    };
+    const byStartTime = (a: { start_time: number }, b: { start_time: number }): number =>
+      a.start_time - b.start_time;
+    for (const count of [3, 10, 30, 60, 200]) {
+      const subsegments = Array.from({ length: count }, (_, i) => ({
+        id: sid(`b${i}x`),
+        name: `s${i}`,
+        start_time: 100 + (next() % 7) / 10,
+        end_time: 101,
+      }));
+      const segments = Array.from({ length: count }, (_, i) =>
+        seg(`c${i}x`, { parent_id: sid('a1'), start_time: 100 + (next() % 5) / 10 }),
+      );
+      const tree = buildTraceTree(T, [seg('a1', { start_time: 99, subsegments }), ...segments]);
+      const names = (list: readonly { name: string }[]): string[] => list.map((x) => x.name);
+      expect(names(tree.node(sid('a1'))?.children ?? [])).toEqual([
+        ...names([...subsegments, ...segments].sort(byStartTime)),
+      ]);
+      expect(names(tree.segments)).toEqual(['a1', ...names([...segments].sort(byStartTime))]);
+      expect(names(tree.roots[0]?.childSegments ?? [])).toEqual(names([...segments].sort(byStartTime)));
+    }
+  });
+
+  it('orders malformed (non-numeric) start times as a plain comparison sort would', () => {
+    const docs = [
+      seg('a1', { start_time: 103 }),
+      seg('a2', { start_time: '101' as unknown as number }),
+      seg('a3', { start_time: 102 }),
+      seg('a4', { start_time: Number.NaN }),
+      seg('a5', { start_time: 100 }),
+    ];
+    const tree = buildTraceTree(T, docs);
+    const reference = [...docs].sort((a, b) => a.start_time - b.start_time).map((d) => d.name);
+    expect(tree.segments.map((s) => s.name)).toEqual(reference);
+  });
+
+  it('computes paths once, on first access', () => {
+    const tree = buildTraceTree(T, [
+      seg('a1'),
+      seg('c1', { parent_id: sid('a1') }),
+      seg('c2', { parent_id: sid('a1') }),
+    ]);
+    const paths = tree.paths;
+    expect(paths.map((p) => p.map((n) => n.name))).toEqual([
+      ['a1', 'c1'],
+      ['a1', 'c2'],
+    ]);
+    expect(tree.paths).toBe(paths);
+    expect({ ...tree }.paths).toBe(paths);
+  });
+
+  it('looks up a repeated id as the last node with it, in document order', () => {
+    const embedding = seg('a1', {
+      subsegments: [{ id: sid('a2'), name: 'copy', start_time: 100, end_time: 100.5 }],
+    });
+    const later = buildTraceTree(T, [embedding, seg('a2', { name: 'own' })]);
+    expect(later.node(sid('a2'))?.name).toBe('own');
+    expect(later.node(sid('a2'))?.kind).toBe('segment');
+    const earlier = buildTraceTree(T, [seg('a2', { name: 'own' }), embedding]);
+    expect(earlier.node(sid('a2'))?.name).toBe('copy');
+    expect(earlier.node(sid('a2'))?.kind).toBe('subsegment');
+    expect(earlier.nodes.map((n) => n.name)).toEqual(['own', 'a1', 'copy']);
+  });
+
+  it('keeps empty subsegment lists as leaves', () => {
+    const tree = buildTraceTree(T, [seg('a1', { subsegments: [] })]);
+    expect(tree.nodes).toHaveLength(1);
+    expect(tree.roots[0]?.children).toEqual([]);
+  });
+
   it('builds a 10,000-segment trace quickly (linear)', () => {
     const small = makeSyntheticTrace(2_500);
     const big = makeSyntheticTrace(10_000);
