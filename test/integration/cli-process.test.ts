@@ -16,9 +16,11 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowSendFrom } from '../support/policy.js';
 
 const bin = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 const notBuilt = existsSync(bin) ? false : 'dist/bin.js is missing: run `npm run build` first';
@@ -59,26 +61,21 @@ describe.skipIf(notBuilt)('eventprobe local in its own process', () => {
         EventPattern: JSON.stringify({ detail: { total: [{ numeric: ['>', 100] }] } }),
       }),
     );
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: 'big-orders',
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'big-orders' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl,
         Attributes: {
-          Policy: JSON.stringify({
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: '*',
-                Condition: { ArnEquals: { 'aws:SourceArn': RuleArn } },
-              },
-            ],
+          Policy: allowSendFrom({
+            service: 'events.amazonaws.com',
+            queueArn: Attributes?.QueueArn as string,
+            sourceArn: RuleArn,
           }),
         },
       }),
-    );
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
     );
     const put = await events.send(
       new PutTargetsCommand({

@@ -22,6 +22,7 @@ import { EventProbeError, SchemaUnsupportedError } from '../../src/errors.js';
 import { generateMockEvent } from '../../src/events/mock.js';
 import { PutEventsFailedError, putEvents } from '../../src/events/put-events.js';
 import { startTestAws, type TestAws } from '../support/aws.js';
+import { allowSendFrom } from '../support/policy.js';
 
 const uid = () => Math.random().toString(36).slice(2, 10);
 
@@ -132,18 +133,7 @@ describe('generateMockEvent + putEvents against the local emulator', () => {
       new SetQueueAttributesCommand({
         QueueUrl,
         Attributes: {
-          Policy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: queueArn,
-                Condition: { ArnEquals: { 'aws:SourceArn': RuleArn } },
-              },
-            ],
-          }),
+          Policy: allowSendFrom({ service: 'events.amazonaws.com', queueArn: queueArn, sourceArn: RuleArn }),
         },
       }),
     );

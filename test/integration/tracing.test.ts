@@ -32,6 +32,7 @@ import {
   withTracing,
 } from '../../src/tracing/index.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
+import { allowSendFrom } from '../support/policy.js';
 
 let aws: TestAws;
 let xray: XRayClient;
@@ -110,18 +111,7 @@ describe('withTracing', () => {
       new SetQueueAttributesCommand({
         QueueUrl: target,
         Attributes: {
-          Policy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: arn,
-                Condition: { ArnEquals: { 'aws:SourceArn': RuleArn } },
-              },
-            ],
-          }),
+          Policy: allowSendFrom({ service: 'events.amazonaws.com', queueArn: arn, sourceArn: RuleArn }),
         },
       }),
     );
