@@ -27,6 +27,7 @@ import {
   TargetNotFoundError,
 } from './errors.js';
 import { QueueListener } from './listener.js';
+import type { ReceivedEvent } from './message.js';
 import type { EventBridgeEvent } from './types.js';
 
 /** `NODE_DEBUG=eventprobe` shows listener setup and undo. */
@@ -443,7 +444,10 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       await removeListenerResources(ctx.clients, resources);
       ctx.created.delete(id);
     },
-    isControl: (entry) => entry.raw.body.includes(token),
+    // Only a listener that put readiness events has any to drop: no scan of every body otherwise.
+    ...(readinessDetail === undefined
+      ? {}
+      : { isControl: (entry: ReceivedEvent) => entry.raw.body.includes(token) }),
   });
 
   if (v.readiness && readinessDetail) {

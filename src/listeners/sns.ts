@@ -248,8 +248,8 @@ interface Envelope {
   readonly MessageAttributes?: Record<string, { Type: string; Value: string }>;
 }
 
-const asEnvelope = (body: string): Envelope | undefined => {
-  const value = parseText(body) as Partial<Envelope> | null;
+const asEnvelope = (parsed: unknown): Envelope | undefined => {
+  const value = parsed as Partial<Envelope> | null;
   if (
     typeof value !== 'object' ||
     value === null ||
@@ -264,9 +264,14 @@ const asEnvelope = (body: string): Envelope | undefined => {
 };
 
 /** Turns what SNS delivered to the queue (an envelope, or the message itself with raw delivery) into an {@link SnsEvent}. */
-export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery: boolean): SnsEvent => {
-  const body = message.Body as string;
-  const envelope = rawDelivery ? undefined : asEnvelope(body);
+export const unwrapSnsMessage = (
+  message: Message,
+  topicArn: string,
+  rawDelivery: boolean,
+  /** The body already parsed (JSON, or the text itself), when the caller has it. */
+  parsed: unknown = parseText(message.Body as string),
+): SnsEvent => {
+  const envelope = rawDelivery ? undefined : asEnvelope(parsed);
   if (envelope) {
     return {
       message: parseText(envelope.Message),
@@ -285,7 +290,7 @@ export const unwrapSnsMessage = (message: Message, topicArn: string, rawDelivery
     };
   }
   return {
-    message: parseText(body),
+    message: parsed,
     messageId: message.MessageId as string,
     topicArn,
     // The receive loop asks for every system attribute, SentTimestamp included.
@@ -309,7 +314,8 @@ export const parseSnsMessage = <TMessage>(
   rawDelivery: boolean,
 ): ReceivedEvent<SnsEvent<TMessage>> => {
   const entry = parseMessage<unknown>(message, receivedAt);
-  const event = unwrapSnsMessage(message, topicArn, rawDelivery) as SnsEvent<TMessage>;
+  // parseMessage already parsed the body (JSON, or the text when it is not): unwrap that, once.
+  const event = unwrapSnsMessage(message, topicArn, rawDelivery, entry.event) as SnsEvent<TMessage>;
   return { ...entry, id: event.messageId, event, format: 'json' };
 };
 
