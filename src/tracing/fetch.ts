@@ -122,17 +122,18 @@ export const getTraceTree = async (
   const root = buildTraceTree(traceId, own);
   if (!options.fetchLinkedTraces) return root;
 
+  // buildTraceTree returns a fresh tree with its own (empty) `linked` and `missingLinkedTraces`
+  // lists, so it can be filled in place; copying it would also force its lazy `paths`.
   type Mutable = { -readonly [K in keyof TraceTree]: TraceTree[K] };
-  const asMutable = (t: TraceTree): Mutable => ({ ...t, linked: [], missingLinkedTraces: [] });
-  const top = asMutable(root);
+  const top = root as Mutable;
   const seen = new Set<string>([traceId]);
   let level: Mutable[] = [top];
   for (let depth = 1; level.length > 0; depth++) {
-    const wanted = new Map<string, Mutable[]>();
+    // Each linked trace hangs off the first tree of this level that links to it.
+    const wanted = new Map<string, Mutable>();
     for (const t of level) {
       for (const id of t.linkedTraceIds) {
-        if (seen.has(id)) continue;
-        wanted.set(id, [...(wanted.get(id) ?? []), t]);
+        if (!seen.has(id) && !wanted.has(id)) wanted.set(id, t);
       }
     }
     if (wanted.size === 0) break;
@@ -144,14 +145,13 @@ export const getTraceTree = async (
     for (const id of wanted.keys()) seen.add(id);
     const fetched = await fetchTraceSegments(xray, [...wanted.keys()], options);
     const next: Mutable[] = [];
-    for (const [id, parents] of wanted) {
+    for (const [id, owner] of wanted) {
       const segs = fetched.get(id);
-      const owner = parents[0] as Mutable;
       if (!segs || segs.length === 0) {
         (owner.missingLinkedTraces as string[]).push(id);
         continue;
       }
-      const child = asMutable(buildTraceTree(id, segs));
+      const child = buildTraceTree(id, segs) as Mutable;
       (owner.linked as TraceTree[]).push(child);
       next.push(child);
     }
