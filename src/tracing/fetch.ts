@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   BatchGetTracesCommand,
   type BatchGetTracesCommandOutput,
@@ -11,6 +11,7 @@ import {
   TraceIncompleteError,
   TraceNotFoundError,
 } from '../errors.js';
+import { sleep } from '../wait/index.js';
 import { traceIdOf } from './header.js';
 import { buildTraceTree, type TraceTree } from './tree.js';
 
@@ -92,7 +93,8 @@ export const fetchTraceSegments = async (
     }
     todo = [...new Set(unprocessed)].filter((id) => !found.has(id));
     if (todo.length === 0 || attempt >= retries) break;
-    await sleep(backoff * 2 ** attempt, undefined, signal ? { signal } : {});
+    // The shared sleep rethrows the caller's own reason on abort, as this function promises.
+    await sleep(backoff * 2 ** attempt, signal);
   }
   return found;
 };
@@ -268,7 +270,7 @@ export const retryGetTraceTreeUntil = async (
       lastFailure = err;
     }
     try {
-      await sleep(interval, undefined, { signal });
+      await delay(interval, undefined, { signal });
     } catch {
       if (caller?.aborted) throw caller.reason;
       throw timedOut();
