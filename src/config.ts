@@ -140,8 +140,8 @@ const DUMMY_CREDENTIALS = { accessKeyId: 'eventprobe', secretAccessKey: 'eventpr
 /** Lazily built clients from one config: built on first use, shared afterwards, destroyed by `destroy()`. */
 export class ClientSet {
   readonly #options: AwsConfigOptions;
-  readonly #built = new Map<keyof ProbeClients, { destroy(): void }>();
-  readonly #cache = new Map<keyof ProbeClients, unknown>();
+  /** The clients this set built (injected ones are never cached here, nor destroyed). */
+  readonly #built = new Map<keyof ProbeClients, ProbeClients[keyof ProbeClients]>();
 
   constructor(options: AwsConfigOptions = {}) {
     if (options.requestTimeoutMs !== undefined) positiveNumber('requestTimeoutMs', options.requestTimeoutMs);
@@ -160,7 +160,7 @@ export class ClientSet {
   get<K extends keyof ProbeClients>(service: K): ProbeClients[K] {
     const injected = this.#options.clients?.[service];
     if (injected) return injected;
-    let client = this.#cache.get(service) as ProbeClients[K] | undefined;
+    let client = this.#built.get(service) as ProbeClients[K] | undefined;
     if (!client) {
       const options = this.#options;
       const endpoint = endpointFor(service, options);
@@ -183,7 +183,6 @@ export class ClientSet {
           ...(service === 'kinesis' ? { disableConcurrentStreams: true } : {}),
         },
       });
-      this.#cache.set(service, client);
       this.#built.set(service, client);
     }
     return client;
@@ -200,6 +199,5 @@ export class ClientSet {
   destroy(): void {
     for (const client of this.#built.values()) client.destroy();
     this.#built.clear();
-    this.#cache.clear();
   }
 }
