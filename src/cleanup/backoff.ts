@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay as sharedBackoffDelay } from '../wait/index.js';
 import { isRetryable } from './aws-errors.js';
 
 /**
@@ -19,11 +20,13 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 100, maxDelayMs: 2_000 };
 
-/** Pause before retry number `retry` (1-based): full jitter over an exponential ceiling. */
-export const backoffDelay = (policy: RetryPolicy, retry: number): number => {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.round(ceiling * (policy.random ?? Math.random)());
-};
+/** Pause before retry number `retry` (1-based): the shared full-jitter formula of `wait/`. */
+export const backoffDelay = (policy: RetryPolicy, retry: number): number =>
+  sharedBackoffDelay(retry - 1, {
+    baseMs: policy.baseDelayMs,
+    maxMs: policy.maxDelayMs,
+    ...(policy.random === undefined ? {} : { random: policy.random }),
+  });
 
 /** Runs `task`, retrying throttling and 5xx errors with backoff; other errors are thrown at once. */
 export const withBackoff = async <T>(
