@@ -181,10 +181,7 @@ const dispatch = async (
     delete params.Action;
     delete params.Version;
     try {
-      const output = await invoke(
-        operation,
-        codec.decode(operation, params, { path: url.pathname, host: headers.host }),
-      );
+      const output = await invoke(operation, codec.decode(operation, params));
       return {
         status: 200,
         headers: { 'content-type': 'text/xml' },

@@ -23,11 +23,7 @@ export interface QueryCodec {
   /** XML namespace of responses, e.g. `http://queue.amazonaws.com/doc/2012-11-05/`. */
   readonly xmlns: string;
   /** Turns flattened form parameters (minus Action/Version) into the operation's JSON-shaped input. */
-  decode(
-    operation: string,
-    params: Record<string, string>,
-    request: { readonly path: string; readonly host: string | undefined },
-  ): Record<string, unknown>;
+  decode(operation: string, params: Record<string, string>): Record<string, unknown>;
   /** Renders the operation's result as the XML that goes inside `<OpResult>` (may be empty). */
   encode(operation: string, output: unknown): string;
 }
