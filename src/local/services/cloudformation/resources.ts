@@ -2,9 +2,11 @@
  * Resource providers: how each supported resource type is created, updated and deleted by
  * calling the other emulated services' operations (so their semantics stay in one place).
  */
+
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError } from '../../core/errors.js';
+import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
 
 /** What a provider can do besides reading its properties. */
 export interface ProviderContext {
@@ -169,14 +171,8 @@ const sqsQueue: ResourceProvider = {
   async update(current, props, previous, ctx) {
     const attributes = queueAttributes(props, false);
     // Attributes that were removed go back to their defaults.
-    const defaults: Record<string, string> = {
-      DelaySeconds: '0',
-      MaximumMessageSize: '262144',
-      MessageRetentionPeriod: '345600',
-      ReceiveMessageWaitTimeSeconds: '0',
-      VisibilityTimeout: '30',
-      RedrivePolicy: '',
-    };
+    // SQS's own defaults (a private copy here had drifted from them), and no redrive.
+    const defaults: Record<string, string> = { ...DEFAULT_ATTRIBUTES, RedrivePolicy: '' };
     for (const [name, value] of Object.entries(queueAttributes(previous, false))) {
       if (attributes[name] === undefined && value !== undefined && defaults[name] !== undefined) {
         attributes[name] = defaults[name];
