@@ -18,7 +18,7 @@ import { testEventPattern, validateEventPattern } from '../events/pattern.js';
 import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
-import { MAX_USER_TAGS, resourceTags, type Tags, validateUserTags } from '../resources/tags.js';
+import { resourceTags, type Tags } from '../resources/tags.js';
 import { sleep } from '../wait/index.js';
 import {
   EventBusNotFoundError,
@@ -28,13 +28,11 @@ import {
 } from './errors.js';
 import { QueueListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
+import { listenerQueueAttributes, listenerQueuePolicy, listenerUserTags } from './queue.js';
 import type { EventBridgeEvent } from './types.js';
 
 /** `NODE_DEBUG=eventprobe` shows listener setup and undo. */
 const debug = debuglog('eventprobe');
-
-/** Retention of a listener's queue, in seconds (1 hour). */
-export const QUEUE_RETENTION_SECONDS = 3600;
 
 /**
  * A sample event for the readiness check. It must match the listener's pattern; eventprobe adds
@@ -156,14 +154,7 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     validateEventPattern(eventPattern);
     pattern = typeof eventPattern === 'string' ? eventPattern : JSON.stringify(eventPattern);
   }
-  const own = validateUserTags(options.tags, 'tags');
-  const tags = { ...probeTags, ...own };
-  if (Object.keys(tags).length > MAX_USER_TAGS) {
-    throw new InvalidInputError(
-      `The probe's and the listener's tags add up to ${Object.keys(tags).length}; at most ${MAX_USER_TAGS} are allowed. Remove some.`,
-      'tags',
-    );
-  }
+  const tags = listenerUserTags(probeTags, options.tags);
   if (readiness !== undefined) {
     const event = readiness?.event;
     if (
@@ -340,21 +331,6 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
     targetId: LISTENER_TARGET_ID,
   };
   ctx.created.set(id, resources);
-  const policy = (sourceArn: string): string =>
-    JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'eventprobe-listener',
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: queueArn,
-          Condition: { ArnEquals: { 'aws:SourceArn': sourceArn } },
-        },
-      ],
-    });
-
   let step = 'CreateQueue/PutRule';
   try {
     // Round 2: the queue and the rule, concurrently (the rule ARN is known in advance).
@@ -362,11 +338,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       sqs.send(
         new CreateQueueCommand({
           QueueName: name,
-          Attributes: {
-            Policy: policy(ruleArn),
-            SqsManagedSseEnabled: 'true',
-            MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
-          },
+          Attributes: listenerQueueAttributes('events.amazonaws.com', queueArn, ruleArn),
           tags,
         }),
         sendOpts,
@@ -413,7 +385,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
         : sqs.send(
             new SetQueueAttributesCommand({
               QueueUrl: resources.queueUrl,
-              Attributes: { Policy: policy(actualRuleArn) },
+              Attributes: { Policy: listenerQueuePolicy('events.amazonaws.com', queueArn, actualRuleArn) },
             }),
             sendOpts,
           ),

@@ -15,10 +15,10 @@ import {
 import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId, resourceName } from '../resources/naming.js';
-import { MAX_USER_TAGS, resourceTags, type Tags, validateUserTags } from '../resources/tags.js';
-import { QUEUE_RETENTION_SECONDS } from './eventbridge.js';
+import { resourceTags, type Tags } from '../resources/tags.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
+import { listenerQueueAttributes, listenerUserTags } from './queue.js';
 
 /** Where a filter policy looks: message attributes (SNS's default) or the message body. */
 export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
@@ -201,13 +201,7 @@ const validate = (options: AddSnsListenerOptions, probeTags: Tags): Validated =>
     throw new InvalidInputError(`raw must be true or false; got ${JSON.stringify(raw)}.`, 'raw');
   }
   const policy = filterPolicy === undefined ? undefined : checkFilterPolicy(filterPolicy);
-  const tags = { ...probeTags, ...validateUserTags(options.tags, 'tags') };
-  if (Object.keys(tags).length > MAX_USER_TAGS) {
-    throw new InvalidInputError(
-      `The probe's and the listener's tags add up to ${Object.keys(tags).length}; at most ${MAX_USER_TAGS} are allowed. Remove some.`,
-      'tags',
-    );
-  }
+  const tags = listenerUserTags(probeTags, options.tags);
   return {
     topicArn,
     partition,
@@ -392,31 +386,13 @@ export const createSnsListener = async <TMessage = unknown>(
   // Recorded before anything exists, so a failure (or a crash) half-way leaves a complete record.
   let resources: ListenerResources = { listenerId: id, kind: 'sns', region: v.region, queueArn };
   ctx.created.set(id, resources);
-  const policy = JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'eventprobe-listener',
-        Effect: 'Allow',
-        Principal: { Service: 'sns.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: queueArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': v.topicArn } },
-      },
-    ],
-  });
-
   let step = 'CreateQueue';
   try {
     // Round 2: the queue (the subscription needs it to exist).
     const queueOut = await sqs.send(
       new CreateQueueCommand({
         QueueName: name,
-        Attributes: {
-          Policy: policy,
-          SqsManagedSseEnabled: 'true',
-          MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
-        },
+        Attributes: listenerQueueAttributes('sns.amazonaws.com', queueArn, v.topicArn),
         tags,
       }),
       sendOpts,
