@@ -22,6 +22,8 @@ import { resourceTags, type Tags } from '../resources/tags.js';
 import { sleep } from '../wait/index.js';
 import {
   EventBusNotFoundError,
+  errorMessage,
+  errorName,
   RuleNotCopyableError,
   RuleNotFoundError,
   TargetNotFoundError,
@@ -174,10 +176,6 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
   return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness };
 };
 
-const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
 /** `arn:partition:events:region:account:event-bus/name` → its parts. */
 const parseBusArn = (arn: string): { partition: string; region: string; account: string } => {
   const [, partition = 'aws', , region = '', account = ''] = arn.split(':');
@@ -237,7 +235,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       throw new EventBusNotFoundError(v.eventBusName, await region(), { cause: busOut.reason });
     }
     throw new ListenerSetupError(
-      `Could not read event bus "${v.eventBusName}" (DescribeEventBus): ${describe(busOut.reason)}. Nothing was created.`,
+      `Could not read event bus "${v.eventBusName}" (DescribeEventBus): ${errorMessage(busOut.reason)}. Nothing was created.`,
       [],
       { cause: busOut.reason },
     );
@@ -254,7 +252,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
         throw new RuleNotFoundError(v.ruleName, busName, busRegion, { cause: rule.reason });
       }
       throw new ListenerSetupError(
-        `Could not read rule "${v.ruleName}" (DescribeRule): ${describe(rule.reason)}. Nothing was created.`,
+        `Could not read rule "${v.ruleName}" (DescribeRule): ${errorMessage(rule.reason)}. Nothing was created.`,
         [],
         { cause: rule.reason },
       );
@@ -266,7 +264,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       const targets = targetsOut as PromiseSettledResult<{ Targets?: Target[] } | undefined>;
       if (targets.status === 'rejected') {
         throw new ListenerSetupError(
-          `Could not list the targets of rule "${v.ruleName}" (ListTargetsByRule): ${describe(targets.reason)}. Nothing was created.`,
+          `Could not list the targets of rule "${v.ruleName}" (ListTargetsByRule): ${errorMessage(targets.reason)}. Nothing was created.`,
           [],
           { cause: targets.reason },
         );
@@ -492,7 +490,7 @@ const undo = async (
   }
   if (signal?.aborted) return signal.reason;
   return new ListenerSetupError(
-    `Creating listener ${resources.listenerId} on event bus "${resources.eventBusName}" failed at ${step}: ${describe(error)}. ` +
+    `Creating listener ${resources.listenerId} on event bus "${resources.eventBusName}" failed at ${step}: ${errorMessage(error)}. ` +
       (leftovers.length === 0
         ? 'Everything it had created was removed.'
         : `These could not be removed (probe.cleanup() or probe.sweep() will retry): ${leftovers.join(', ')}.`),

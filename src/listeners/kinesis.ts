@@ -20,7 +20,7 @@ import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId } from '../resources/naming.js';
 import { backoffDelay, isThrottling, retry, sleep } from '../wait/index.js';
-import { preview } from './errors.js';
+import { errorMessage, errorName, preview } from './errors.js';
 import { BufferedListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
 
@@ -195,9 +195,6 @@ const validate = (options: AddKinesisListenerOptions): Validated => {
     pollInterval,
   };
 };
-
-const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The UTF-8 text of record data (read in place: no copy of the bytes). */
 const utf8 = (bytes: Uint8Array): string =>
@@ -375,7 +372,7 @@ export const createKinesisListener = async <T = unknown>(
     if (errorName(error) === 'ResourceNotFoundException')
       throw new StreamNotFoundError(v.label, { cause: error });
     throw new ListenerSetupError(
-      `Could not list the shards of Kinesis stream ${v.label} (ListShards): ${describe(error)}. Nothing was created.`,
+      `Could not list the shards of Kinesis stream ${v.label} (ListShards): ${errorMessage(error)}. Nothing was created.`,
       [],
       { cause: error },
     );
@@ -440,7 +437,7 @@ export const createKinesisListener = async <T = unknown>(
   const report = (shardId: string, what: string, error: unknown): void => {
     listener.fail(
       new EventProbeError(
-        `Listener ${id}: reading Kinesis stream ${v.label} (${shardId}): ${what} failed: ${describe(error)}`,
+        `Listener ${id}: reading Kinesis stream ${v.label} (${shardId}): ${what} failed: ${errorMessage(error)}`,
         { cause: error },
       ),
     );
@@ -634,7 +631,7 @@ export const createKinesisListener = async <T = unknown>(
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw new ListenerSetupError(
-      `Could not get shard iterators for Kinesis stream ${v.label} (GetShardIterator): ${describe(error)}. Nothing was created.`,
+      `Could not get shard iterators for Kinesis stream ${v.label} (GetShardIterator): ${errorMessage(error)}. Nothing was created.`,
       [],
       { cause: error },
     );

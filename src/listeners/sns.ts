@@ -16,6 +16,7 @@ import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
+import { errorMessage, errorName } from './errors.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
 import { listenerQueueAttributes, listenerUserTags } from './queue.js';
@@ -215,9 +216,6 @@ const validate = (options: AddSnsListenerOptions, probeTags: Tags): Validated =>
   };
 };
 
-const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
-const describe = (error: unknown): string => (error as Error).message;
-
 const parseText = (text: string): unknown => {
   try {
     return JSON.parse(text);
@@ -345,7 +343,7 @@ export const createSnsListener = async <TMessage = unknown>(
       throw new TopicNotFoundError(v.topicArn, { cause: topicOut.reason });
     }
     throw new ListenerSetupError(
-      `Could not read SNS topic ${v.topicArn} (GetTopicAttributes): ${describe(topicOut.reason)}. Nothing was created.`,
+      `Could not read SNS topic ${v.topicArn} (GetTopicAttributes): ${errorMessage(topicOut.reason)}. Nothing was created.`,
       [],
       { cause: topicOut.reason },
     );
@@ -360,7 +358,7 @@ export const createSnsListener = async <TMessage = unknown>(
         throw new SubscriptionNotFoundError(v.subscriptionArn, v.topicArn, { cause: sub.reason });
       }
       throw new ListenerSetupError(
-        `Could not read SNS subscription ${v.subscriptionArn} (GetSubscriptionAttributes): ${describe(sub.reason)}. Nothing was created.`,
+        `Could not read SNS subscription ${v.subscriptionArn} (GetSubscriptionAttributes): ${errorMessage(sub.reason)}. Nothing was created.`,
         [],
         { cause: sub.reason },
       );
@@ -457,7 +455,7 @@ const undo = async (
   }
   if (signal?.aborted) return signal.reason;
   return new ListenerSetupError(
-    `Creating SNS listener ${resources.listenerId} on topic ${topicArn} failed at ${step}: ${describe(error)}. ` +
+    `Creating SNS listener ${resources.listenerId} on topic ${topicArn} failed at ${step}: ${errorMessage(error)}. ` +
       (leftovers.length === 0
         ? 'Everything it had created was removed.'
         : `These could not be removed (probe.cleanup() or probe.sweep() will retry): ${leftovers.join(', ')}.`),
