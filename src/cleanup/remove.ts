@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueUrlCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs';
+import { ruleOfArn } from '../cloudformation/rule-id.js';
 import type { ClientSet } from '../config.js';
 import { CleanupError, EventProbeError } from '../errors.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
@@ -54,11 +55,10 @@ export interface Verified {
   readonly rule?: boolean;
 }
 
-/** `{ bus, name }` of an EventBridge rule ARN (`...:rule/name` or `...:rule/bus/name`). */
+/** `{ bus, name }` of an EventBridge rule ARN (`...:rule/name` or `...:rule/bus/name`; the shared parser). */
 export const parseRuleArn = (arn: string): { readonly bus: string; readonly name: string } | undefined => {
-  const match = /^arn:[^:]+:events:[^:]*:[^:]*:rule\/(?:([^/]+)\/)?([^/]+)$/.exec(arn);
-  if (!match) return undefined;
-  return { bus: match[1] ?? 'default', name: match[2] as string };
+  const rule = ruleOfArn(arn);
+  return rule && { bus: rule.eventBusName, name: rule.ruleName };
 };
 
 /** `{ account, name }` of an SQS queue ARN. */

@@ -16,6 +16,19 @@ const BUS_ARN = /^arn:[a-z0-9-]+:events:[a-z0-9-]*:\d{12}:event-bus\/(.+)$/;
 const busNameOf = (bus: string): string => BUS_ARN.exec(bus)?.[1] ?? bus;
 
 /**
+ * The bus and name of a rule ARN (`...:rule/<name>` on the default bus, `...:rule/<bus>/<name>`,
+ * partner bus names with `/` included), or undefined when `arn` is not a well-formed rule ARN.
+ */
+export const ruleOfArn = (arn: string): RuleReference | undefined => {
+  const path = RULE_ARN.exec(arn)?.[1];
+  if (path === undefined) return undefined;
+  const slash = path.lastIndexOf('/');
+  const ruleName = path.slice(slash + 1);
+  const eventBusName = slash < 0 ? DEFAULT_BUS : path.slice(0, slash);
+  return ruleName === '' || eventBusName === '' ? undefined : { eventBusName, ruleName };
+};
+
+/**
  * Understands every way a rule is identified and returns its bus and name:
  * - a rule name (`my-rule`): a rule on the default bus;
  * - CloudFormation's physical id of a rule on a custom bus (`my-bus|my-rule`, what `Ref` of an
@@ -34,15 +47,10 @@ export const parseRuleId = (id: string, option = 'ruleName'): RuleReference => {
       option,
     );
   if (typeof id !== 'string' || id.trim() === '') throw invalid(`got ${JSON.stringify(id)}`);
-  const arn = RULE_ARN.exec(id);
-  if (arn) {
-    const path = arn[1] as string;
-    const slash = path.lastIndexOf('/');
-    const ruleName = path.slice(slash + 1);
-    const eventBusName = slash < 0 ? DEFAULT_BUS : path.slice(0, slash);
-    if (ruleName === '' || eventBusName === '')
-      throw invalid(`the ARN "${id}" has an empty bus or rule name`);
-    return { eventBusName, ruleName };
+  if (RULE_ARN.test(id)) {
+    const rule = ruleOfArn(id);
+    if (!rule) throw invalid(`the ARN "${id}" has an empty bus or rule name`);
+    return rule;
   }
   if (id.startsWith('arn:')) throw invalid(`"${id}" is not an EventBridge rule ARN`);
   const parts = id.split('|');
