@@ -118,19 +118,23 @@ export const withTracing = (client: TraceableClient, options: WithTracingOptions
         }
         const parsed = current === undefined ? undefined : tryParseTraceHeader(current);
         const { sampled = true, mintRoot = true, clock } = state.options;
+        // Each branch knows the root it sends (none for a header passed on that does not parse).
         let header: string | undefined;
+        let root: string | undefined;
         if (state.root !== undefined) {
-          header = makeTraceHeader({ root: state.root, sampled });
+          root = state.root;
+          header = makeTraceHeader({ root, sampled });
         } else if (parsed) {
+          root = parsed.root;
           header = makeTraceHeader({ ...parsed, sampled });
         } else if (mintRoot) {
-          header = makeTraceHeader({ root: newTraceId(clock), sampled });
+          root = newTraceId(clock);
+          header = makeTraceHeader({ root, sampled });
         } else if (current !== undefined) {
           header = current;
         }
         if (header !== undefined) {
           headers['X-Amzn-Trace-Id'] = header;
-          const root = tryParseTraceHeader(header)?.root;
           state.lastTraceHeader = header;
           state.lastTraceId = root;
           if (root !== undefined) state.options.onHeader?.(header, root);
