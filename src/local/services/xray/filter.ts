@@ -226,7 +226,6 @@ export const compileFilter = (expression: string): Filter => {
       const get = (f: TraceFacts): Value | undefined => {
         if (lower === 'responsetime') return f.responsetime;
         if (lower === 'duration') return f.duration;
-        if (lower === 'user') return [...f.users][0];
         return f.http[lower.slice('http.'.length) as keyof TraceFacts['http']];
       };
       if (lower === 'user') return (f) => [...f.users].some((u) => compare(op, u, value));
