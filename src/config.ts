@@ -6,7 +6,10 @@ import { SchemasClient } from '@aws-sdk/client-schemas';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { XRayClient } from '@aws-sdk/client-xray';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, ProbeDisposedError } from './errors.js';
+import { positiveNumber } from './validate.js';
+
+export { positiveNumber } from './validate.js';
 
 /** Static credentials or a provider, as the SDK takes them. */
 export type CredentialsOption =
@@ -82,31 +85,6 @@ const CONSTRUCTORS = {
   schemas: SchemasClient,
 } as const;
 
-/** Checks that a number option is a positive finite number (or a whole number when asked). */
-export const positiveNumber = (
-  option: string,
-  value: unknown,
-  integer = false,
-  /** Unit named in the hint, or null for a plain count. */
-  unit: string | null = 'milliseconds',
-): number => {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new InvalidInputError(
-      `${option} must be a positive finite ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}. ` +
-        (unit === null
-          ? 'Pass a whole number.'
-          : `Pass a value in ${unit}${integer ? ' (a whole number)' : ''}.`),
-      option,
-    );
-  }
-  return value;
-};
-
 /** The endpoint a service's client uses: explicit option, then the SDK's env variables, else AWS. */
 export const endpointFor = (
   service: keyof ProbeClients,
@@ -142,6 +120,7 @@ export class ClientSet {
   readonly #options: AwsConfigOptions;
   /** The clients this set built (injected ones are never cached here, nor destroyed). */
   readonly #built = new Map<keyof ProbeClients, ProbeClients[keyof ProbeClients]>();
+  #closed = false;
 
   constructor(options: AwsConfigOptions = {}) {
     if (options.requestTimeoutMs !== undefined) positiveNumber('requestTimeoutMs', options.requestTimeoutMs);
@@ -157,7 +136,9 @@ export class ClientSet {
     this.#options = options;
   }
 
+  /** @throws ProbeDisposedError after `close()`: a closed set builds (and hands out) no client again. */
   get<K extends keyof ProbeClients>(service: K): ProbeClients[K] {
+    if (this.#closed) throw new ProbeDisposedError(`Getting the ${service} client`);
     const injected = this.#options.clients?.[service];
     if (injected) return injected;
     let client = this.#built.get(service) as ProbeClients[K] | undefined;
@@ -199,5 +180,11 @@ export class ClientSet {
   destroy(): void {
     for (const client of this.#built.values()) client.destroy();
     this.#built.clear();
+  }
+
+  /** Destroys the built clients and refuses every later `get` (a disposed probe's set). Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.destroy();
   }
 }

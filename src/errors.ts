@@ -67,6 +67,21 @@ export class ListenerSetupError extends EventProbeError {
   }
 }
 
+/** The probe was disposed: it creates nothing more and its clients are gone. */
+export class ProbeDisposedError extends EventProbeError {
+  override name = 'ProbeDisposedError';
+  constructor(
+    /** What was asked of the disposed probe. */
+    readonly operation: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(
+      `${operation} was called on a disposed probe: after dispose (or \`await using\` leaving its scope) a probe creates nothing and its AWS clients are destroyed. Create a new probe with createProbe().`,
+      options,
+    );
+  }
+}
+
 /** Removing resources failed for some of them. */
 export class CleanupError extends EventProbeError {
   override name = 'CleanupError';

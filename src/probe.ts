@@ -7,9 +7,11 @@ import {
   type SweepOptions,
   sweep as sweepOf,
 } from './cleanup/index.js';
+import { removeListenerResources } from './cleanup/remove.js';
 import { getPhysicalIdFromStack, getStackOutputs, type StackLookupOptions } from './cloudformation/index.js';
 import { type AwsConfigOptions, ClientSet, type Clock, type ProbeClients, systemClock } from './config.js';
-import { InvalidInputError } from './errors.js';
+import type { ListenerContext } from './context.js';
+import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
 import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
@@ -20,7 +22,6 @@ import {
 } from './listeners/kinesis.js';
 import { type AddSnsListenerOptions, createSnsListener, type SnsEvent } from './listeners/sns.js';
 import type { EventBridgeEvent, Listener } from './listeners/types.js';
-import type { ListenerResources } from './resources/listener-resources.js';
 import { newRunId, validateRunId } from './resources/naming.js';
 import { type Tags, validateUserTags } from './resources/tags.js';
 import {
@@ -32,18 +33,7 @@ import {
 } from './tracing/fetch.js';
 import type { TraceTree } from './tracing/tree.js';
 
-/**
- * What a probe shares with its listeners and with cleanup: its clients, run id, user tags, clock,
- * and what it has created so far (by listener id, kept current during setup so that a crash half-way
- * still records partial resources).
- */
-export interface ProbeContext {
-  readonly clients: ClientSet;
-  readonly runId: string;
-  readonly tags: Tags;
-  readonly clock: Clock;
-  readonly created: Map<string, ListenerResources>;
-}
+export type { ListenerContext, ProbeContext } from './context.js';
 
 /** Options of {@link createProbe}: where AWS is, plus what marks this run's resources. */
 export interface ProbeOptions extends AwsConfigOptions {
@@ -64,8 +54,8 @@ export interface Probe extends AsyncDisposable {
   readonly tags: Tags;
   /** The AWS clients (built on first use from the options, or the ones you injected). */
   readonly clients: ProbeClients;
-  /** What the probe shares with cleanup functions (for `eventprobe` internals and advanced use). */
-  readonly context: ProbeContext;
+  /** @internal What the probe shares with its listeners and cleanup (eventprobe internals and its tests). */
+  readonly context: ListenerContext;
   /**
    * Attaches a temporary listener to an event bus: a new rule with the copied (or given) pattern and
    * a new SQS queue as its only target, tagged for cleanup.
@@ -149,7 +139,10 @@ export interface Probe extends AsyncDisposable {
    * @throws PutEventsFailedError listing every entry EventBridge refused. IAM: events:PutEvents.
    */
   putEvents(events: readonly MockOrPlainEvent[], options?: PutEventsOptions): Promise<string[]>;
-  /** Cleans up, then destroys the clients it built. */
+  /**
+   * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
+   * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
+   */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -164,13 +157,14 @@ const clientNames: readonly (keyof ProbeClients)[] = [
   'schemas',
 ];
 
-/**
- * Creates a probe. Region, credentials and endpoint come from the options or the usual AWS
- * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profiles).
- *
- * @throws InvalidInputError for a bad region, endpoint, timeout, tag or run id (nothing is created).
- */
-export const createProbe = (options: ProbeOptions = {}): Probe => {
+/** A listener the probe tracks while it may still be receiving. */
+interface LiveListener {
+  readonly id: string;
+  halt(): Promise<void>;
+}
+
+/** Validates createProbe's options (nothing is built before they all pass). */
+const probeSettings = (options: ProbeOptions): { tags: Tags; runId: string | undefined; clock: Clock } => {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidInputError('createProbe takes an options object (or nothing).', 'options');
   }
@@ -183,86 +177,123 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
       'clock',
     );
   }
-  const clientSet = new ClientSet(options);
-  const ctx: ProbeContext = {
-    clients: clientSet,
-    runId: runId ?? newRunId(clock.now()),
-    tags,
-    clock,
-    created: new Map(),
-  };
-  /** Listeners that may still be receiving: halted before cleanup removes their resources. */
-  const live = new Set<{ readonly id: string; halt(): Promise<void> }>();
-  const track = <L extends { readonly id: string; halt(): Promise<void>; stop(): Promise<void> }>(
-    listener: L,
-  ): L => {
-    live.add(listener);
-    const stop = listener.stop.bind(listener);
-    listener.stop = () => {
-      live.delete(listener);
-      return stop();
-    };
-    return listener;
-  };
-  const clients = Object.defineProperties(
+  return { tags, runId, clock };
+};
+
+/** The probe's clients as lazy getters (built on first use, refused once the probe is disposed). */
+const lazyClients = (clientSet: ClientSet): ProbeClients =>
+  Object.defineProperties(
     {},
     Object.fromEntries(
       clientNames.map((name) => [name, { enumerable: true, get: () => clientSet.get(name) }]),
     ),
   ) as ProbeClients;
+
+/**
+ * Creates a probe. Region, credentials and endpoint come from the options or the usual AWS
+ * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profiles).
+ *
+ * @throws InvalidInputError for a bad region, endpoint, timeout, tag or run id (nothing is created).
+ */
+export const createProbe = (options: ProbeOptions = {}): Probe => {
+  const { tags, runId, clock } = probeSettings(options);
+  const clientSet = new ClientSet(options);
+  /** Listeners that may still be receiving: halted before cleanup removes their resources. */
+  const live = new Map<string, LiveListener>();
+  const ctx: ListenerContext = {
+    clients: clientSet,
+    runId: runId ?? newRunId(clock.now()),
+    tags,
+    clock,
+    created: new Map(),
+    removeResources: async (resources) => {
+      await removeListenerResources(clientSet, resources);
+      ctx.created.delete(resources.listenerId);
+    },
+    listenerStopped: (id) => live.delete(id),
+  };
+  let disposing: Promise<void> | undefined;
+  /** Refuses work once the probe is disposed (its clients are gone, and nothing would remove new resources). */
+  const open = (operation: string): void => {
+    if (disposing) throw new ProbeDisposedError(operation);
+  };
+  const track = <L extends LiveListener>(listener: L): L => {
+    live.set(listener.id, listener);
+    return listener;
+  };
   // Stops receiving on every live listener, so nothing polls a queue that is about to go.
   const haltAll = async (ids?: readonly string[]): Promise<void> => {
-    await Promise.all(
-      [...live]
-        .filter((l) => ids === undefined || ids.includes(l.id))
-        .map(async (l) => {
-          live.delete(l);
-          await l.halt();
-        }),
-    );
+    const halting = [...live.values()].filter((l) => ids === undefined || ids.includes(l.id));
+    for (const l of halting) live.delete(l.id);
+    await Promise.all(halting.map((l) => l.halt()));
+  };
+  const cleanup = async (cleanupOptions?: CleanupOptions): Promise<CleanupReport> => {
+    await haltAll();
+    return cleanupProbe(ctx, cleanupOptions);
+  };
+  const client = <K extends keyof ProbeClients>(operation: string, name: K): ProbeClients[K] => {
+    open(operation);
+    return clientSet.get(name);
   };
 
   const probe: Probe = {
     runId: ctx.runId,
     tags,
-    clients,
+    clients: lazyClients(clientSet),
     context: ctx,
     addListener: async <TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
       listenerOptions: AddListenerOptions,
     ): Promise<Listener<TDetail, TEvent>> => {
+      open('addListener');
       return track(await createEventBridgeListener<TDetail, TEvent>(ctx, listenerOptions));
     },
-    addSnsListener: async <TMessage = unknown>(snsOptions: AddSnsListenerOptions) =>
-      track(await createSnsListener<TMessage>(ctx, snsOptions)),
-    addKinesisListener: async <T = unknown>(kinesisOptions: AddKinesisListenerOptions) =>
-      track(await createKinesisListener<T>(ctx, kinesisOptions)),
-    cleanup: async (cleanupOptions) => {
-      await haltAll();
-      return cleanupProbe(ctx, cleanupOptions);
+    addSnsListener: async <TMessage = unknown>(snsOptions: AddSnsListenerOptions) => {
+      open('addSnsListener');
+      return track(await createSnsListener<TMessage>(ctx, snsOptions));
     },
-    sweep: (sweepOptions) => sweepOf(ctx, sweepOptions),
+    addKinesisListener: async <T = unknown>(kinesisOptions: AddKinesisListenerOptions) => {
+      open('addKinesisListener');
+      return track(await createKinesisListener<T>(ctx, kinesisOptions));
+    },
+    cleanup,
+    sweep: async (sweepOptions) => {
+      open('sweep');
+      return sweepOf(ctx, sweepOptions);
+    },
     removeListeners: async (removeOptions) => {
+      open('removeListeners');
       // Listeners removed by tag notice on their next receive (their queue is gone).
       if (Array.isArray(removeOptions?.ids)) await haltAll(removeOptions.ids);
       return removeListenersOf(ctx, removeOptions);
     },
-    getStackOutputs: (stack, names, lookupOptions) =>
-      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
-    stackOutputs: (stack, names, lookupOptions) =>
-      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
-    getPhysicalIdFromStack: (logicalId, stack, lookupOptions) =>
-      getPhysicalIdFromStack(clientSet.get('cloudFormation'), logicalId, stack, lookupOptions),
-    getTraceTree: (header, traceOptions) => getTraceTree(clientSet.get('xray'), header, traceOptions),
-    retryGetTraceTreeUntil: (header, assertion, traceOptions) =>
-      retryGetTraceTreeUntil(clientSet.get('xray'), header, assertion, traceOptions),
-    generateMockEvent: (mockOptions) => generateMockEvent(clientSet.get('schemas'), mockOptions),
-    putEvents: (events, putOptions) => putEvents(clientSet.get('eventBridge'), events, putOptions),
-    [Symbol.asyncDispose]: async () => {
-      try {
-        await probe.cleanup();
-      } finally {
-        clientSet.destroy();
-      }
+    getStackOutputs: async (stack, names, lookupOptions) =>
+      getStackOutputs(client('getStackOutputs', 'cloudFormation'), stack, names, lookupOptions),
+    stackOutputs: async (stack, names, lookupOptions) =>
+      getStackOutputs(client('stackOutputs', 'cloudFormation'), stack, names, lookupOptions),
+    getPhysicalIdFromStack: async (logicalId, stack, lookupOptions) =>
+      getPhysicalIdFromStack(
+        client('getPhysicalIdFromStack', 'cloudFormation'),
+        logicalId,
+        stack,
+        lookupOptions,
+      ),
+    getTraceTree: async (header, traceOptions) =>
+      getTraceTree(client('getTraceTree', 'xray'), header, traceOptions),
+    retryGetTraceTreeUntil: async (header, assertion, traceOptions) =>
+      retryGetTraceTreeUntil(client('retryGetTraceTreeUntil', 'xray'), header, assertion, traceOptions),
+    generateMockEvent: async (mockOptions) =>
+      generateMockEvent(client('generateMockEvent', 'schemas'), mockOptions),
+    putEvents: async (events, putOptions) =>
+      putEvents(client('putEvents', 'eventBridge'), events, putOptions),
+    [Symbol.asyncDispose]: () => {
+      disposing ??= cleanup().then(
+        () => clientSet.close(),
+        (error: unknown) => {
+          clientSet.close();
+          throw error;
+        },
+      );
+      return disposing;
     },
   };
   return probe;

@@ -1,9 +1,9 @@
-import { positiveNumber } from '../config.js';
+import type { ProbeContext } from '../context.js';
 import { InvalidInputError } from '../errors.js';
-import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, listenerIdFromName, resourceName } from '../resources/naming.js';
 import { isManaged, TAG_LISTENER_ID, type Tags } from '../resources/tags.js';
+import { positiveNumber } from '../validate.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { type Discovery, discover, type FoundQueue, type FoundRule, findSubscriptions } from './discover.js';
 import {

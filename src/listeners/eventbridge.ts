@@ -10,15 +10,14 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { removeListenerResources } from '../cleanup/remove.js';
 import { resolveRuleReference } from '../cloudformation/rule-id.js';
-import { positiveNumber } from '../config.js';
+import type { ListenerContext } from '../context.js';
 import { CleanupError, EventProbeError, InvalidInputError, ListenerSetupError } from '../errors.js';
 import { testEventPattern, validateEventPattern } from '../events/pattern.js';
-import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
+import { positiveNumber } from '../validate.js';
 import { sleep } from '../wait/index.js';
 import {
   EventBusNotFoundError,
@@ -205,7 +204,7 @@ const readinessEnvelope = (
  * ListTargetsByRule) → (CreateQueue ∥ PutRule) → PutTargets.
  */
 export const createEventBridgeListener = async <TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
-  ctx: ProbeContext,
+  ctx: ListenerContext,
   options: AddListenerOptions,
 ): Promise<QueueListener<TDetail, TEvent>> => {
   const v = validate(options, ctx.tags);
@@ -410,10 +409,8 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
     sqs,
     queueUrl: resources.queueUrl as string,
     clock: ctx.clock,
-    remove: async () => {
-      await removeListenerResources(ctx.clients, resources);
-      ctx.created.delete(id);
-    },
+    remove: () => ctx.removeResources(resources),
+    onStop: () => ctx.listenerStopped(id),
     // Only a listener that put readiness events has any to drop: no scan of every body otherwise.
     ...(readinessDetail === undefined
       ? {}
@@ -469,7 +466,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
 
 /** Removes what a failed setup created and builds the error to throw (the caller's reason on abort). */
 const undo = async (
-  ctx: ProbeContext,
+  ctx: ListenerContext,
   resources: ListenerResources,
   error: unknown,
   step: string,
@@ -478,8 +475,7 @@ const undo = async (
   debug('listener %s: setup failed at %s, undoing', resources.listenerId, step);
   let leftovers: string[] = [];
   try {
-    await removeListenerResources(ctx.clients, resources);
-    ctx.created.delete(resources.listenerId);
+    await ctx.removeResources(resources);
   } catch (cleanupError) {
     leftovers =
       cleanupError instanceof CleanupError

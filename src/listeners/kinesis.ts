@@ -9,16 +9,16 @@ import {
   type ListShardsCommandOutput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { positiveNumber } from '../config.js';
+import type { ListenerContext } from '../context.js';
 import {
   EventProbeError,
   type EventProbeErrorOptions,
   InvalidInputError,
   ListenerSetupError,
 } from '../errors.js';
-import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId } from '../resources/naming.js';
+import { positiveNumber } from '../validate.js';
 import { backoffDelay, isThrottling, retry, sleep } from '../wait/index.js';
 import { errorMessage, errorName, preview } from './errors.js';
 import { BufferedListener } from './listener.js';
@@ -229,6 +229,7 @@ export class KinesisListener<T = unknown> extends BufferedListener<T, KinesisRec
     resources: ListenerResources;
     stream: string;
     halt: () => Promise<void>;
+    onStop?: () => void;
   }) {
     super(init);
     this.stream = init.stream;
@@ -354,7 +355,7 @@ const listShards = async (
  * nothing waits, the next wait), naming the stream and the shard.
  */
 export const createKinesisListener = async <T = unknown>(
-  ctx: ProbeContext,
+  ctx: ListenerContext,
   options: AddKinesisListenerOptions,
 ): Promise<KinesisListener<T>> => {
   const v = validate(options);
@@ -409,6 +410,7 @@ export const createKinesisListener = async <T = unknown>(
     id,
     resources: { listenerId: id, kind: 'kinesis', region },
     stream: v.label,
+    onStop: () => ctx.listenerStopped(id),
     halt: async () => {
       reading.abort();
       await Promise.allSettled([...tasks]);

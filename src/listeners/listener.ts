@@ -5,9 +5,10 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type Clock, positiveNumber } from '../config.js';
+import type { Clock } from '../config.js';
 import { EventProbeError, InvalidInputError } from '../errors.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
+import { positiveNumber } from '../validate.js';
 import { backoffDelay, createDeadline, isThrottling, raceAbort, sleep } from '../wait/index.js';
 import { EventBuffer } from './buffer.js';
 import {
@@ -51,6 +52,8 @@ export interface BufferedListenerInit {
   readonly resources: ListenerResources;
   /** Removes the listener's resources (called once by `stop()`, after `halt()`). Default: nothing. */
   readonly remove?: () => Promise<void>;
+  /** Told once when `stop()` is first called (before anything is halted or removed). Default: nothing. */
+  readonly onStop?: () => void;
 }
 
 interface Done<R> {
@@ -123,6 +126,7 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
   readonly id: string;
   readonly resources: ListenerResources;
   readonly #remove: (() => Promise<void>) | undefined;
+  readonly #onStop: (() => void) | undefined;
   readonly #buffer = new EventBuffer<TEvent>();
   readonly #demands = new Map<symbol, number>();
   #failure: Failure | undefined;
@@ -137,6 +141,7 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
     this.id = init.id;
     this.resources = init.resources;
     this.#remove = init.remove;
+    this.#onStop = init.onStop;
   }
 
   get events(): readonly TEvent[] {
@@ -450,6 +455,7 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
   }
 
   stop(): Promise<void> {
+    if (this.#stopping === undefined) this.#onStop?.();
     this.#stopping ??= this.halt().then(() => this.#remove?.());
     return this.#stopping;
   }

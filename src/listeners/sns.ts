@@ -5,14 +5,13 @@ import {
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { removeListenerResources } from '../cleanup/remove.js';
+import type { ListenerContext } from '../context.js';
 import {
   type CleanupError,
   type EventProbeErrorOptions,
   InvalidInputError,
   ListenerSetupError,
 } from '../errors.js';
-import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
@@ -320,7 +319,7 @@ export const parseSnsMessage = <TMessage>(
  * `addSnsListener` returns.
  */
 export const createSnsListener = async <TMessage = unknown>(
-  ctx: ProbeContext,
+  ctx: ListenerContext,
   options: AddSnsListenerOptions,
 ): Promise<QueueListener<TMessage, SnsEvent<TMessage>>> => {
   const v = validate(options, ctx.tags);
@@ -429,16 +428,14 @@ export const createSnsListener = async <TMessage = unknown>(
     queueUrl: final.queueUrl as string,
     clock: ctx.clock,
     parse: (message, receivedAt) => parseSnsMessage<TMessage>(message, receivedAt, v.topicArn, rawDelivery),
-    remove: async () => {
-      await removeListenerResources(ctx.clients, final);
-      ctx.created.delete(id);
-    },
+    remove: () => ctx.removeResources(final),
+    onStop: () => ctx.listenerStopped(id),
   });
 };
 
 /** Removes what a failed setup created and builds the error to throw (the caller's reason on abort). */
 const undo = async (
-  ctx: ProbeContext,
+  ctx: ListenerContext,
   resources: ListenerResources,
   topicArn: string,
   error: unknown,
@@ -447,8 +444,7 @@ const undo = async (
 ): Promise<unknown> => {
   let leftovers: string[] = [];
   try {
-    await removeListenerResources(ctx.clients, resources);
-    ctx.created.delete(resources.listenerId);
+    await ctx.removeResources(resources);
   } catch (cleanupError) {
     // Without a signal, removeListenerResources only throws CleanupError.
     leftovers = (cleanupError as CleanupError).failures.map((f) => f.resource);

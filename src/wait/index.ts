@@ -13,8 +13,8 @@
  * - `waitFor(check, options)` — polls `check` with backoff until it returns a value other than undefined.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { positiveNumber } from '../config.js';
 import { TimeoutError } from '../errors.js';
+import { positiveNumber } from '../validate.js';
 
 /** Throws the signal's reason when it is aborted. */
 export const throwIfAborted = (signal: AbortSignal | undefined): void => {

@@ -1,6 +1,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { ProbeDisposedError } from '../../src/errors.js';
 import {
   createProbe,
   EventTimeoutError,
@@ -127,6 +128,68 @@ describe('createProbe', () => {
   it('sweep refuses to run without any filter', async () => {
     const probe = createProbe({ region: 'us-east-1', env: {} });
     await expect(probe.sweep()).rejects.toMatchObject({ option: 'tagFilters' });
+  });
+});
+
+describe('probe lifecycle', () => {
+  it('a disposed probe refuses new work with ProbeDisposedError and builds no client again', async () => {
+    const { probe, client } = setup();
+    const listener = await probe.addListener(rule);
+    await probe[Symbol.asyncDispose]();
+    expect(listener.stopped).toBe(true);
+    const calls = client.calls.length;
+    for (const [operation, work] of [
+      ['addListener', () => probe.addListener(rule)],
+      ['addSnsListener', () => probe.addSnsListener({ topicArn: 'arn:aws:sns:us-east-1:123456789012:t' })],
+      ['addKinesisListener', () => probe.addKinesisListener({ streamName: 's' })],
+      ['sweep', () => probe.sweep({ tagFilters: { a: 'b' } })],
+      ['removeListeners', () => probe.removeListeners({ ids: ['x'] })],
+      ['getStackOutputs', () => probe.getStackOutputs('stack')],
+      ['stackOutputs', () => probe.stackOutputs('stack')],
+      ['getPhysicalIdFromStack', () => probe.getPhysicalIdFromStack('Id', 'stack')],
+      ['getTraceTree', () => probe.getTraceTree('1-5759e988-bd862e3fe1be46a994272793')],
+      [
+        'retryGetTraceTreeUntil',
+        () => probe.retryGetTraceTreeUntil('1-5759e988-bd862e3fe1be46a994272793', () => true),
+      ],
+      ['generateMockEvent', () => probe.generateMockEvent({ registryName: 'r', schemaName: 's' })],
+      ['putEvents', () => probe.putEvents([])],
+    ] as const) {
+      const error = await (work as () => Promise<unknown>)().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProbeDisposedError);
+      expect((error as ProbeDisposedError).operation).toBe(operation);
+      expect((error as Error).message).toContain('disposed probe');
+    }
+    expect(() => probe.clients.sqs).toThrow(ProbeDisposedError);
+    expect(() => probe.context.clients.get('xray')).toThrow(ProbeDisposedError);
+    expect(client.calls.length).toBe(calls);
+    // Cleanup and dispose stay idempotent.
+    await expect(probe.cleanup()).resolves.toMatchObject({ failed: [] });
+    await probe[Symbol.asyncDispose]();
+  });
+
+  it('destroys its clients even when the cleanup of dispose fails', async () => {
+    const { probe } = setup({
+      DeleteQueue: () => {
+        throw Object.assign(new Error('denied'), { name: 'AccessDenied' });
+      },
+    });
+    await probe.addListener(rule);
+    await expect(probe[Symbol.asyncDispose]()).rejects.toThrow('denied');
+    expect(() => probe.clients.eventBridge).toThrow(ProbeDisposedError);
+  });
+
+  it('a listener tells the probe it stopped (cleanup halts only the live ones)', async () => {
+    const { probe, client } = setup();
+    const stopped = await probe.addListener(rule);
+    const live = await probe.addListener(rule);
+    await stopped.stop();
+    const deletes = client.calls.filter((c) => c === 'DeleteQueue').length;
+    expect(deletes).toBe(1);
+    await probe.cleanup();
+    expect(live.stopped).toBe(true);
+    expect(client.calls.filter((c) => c === 'DeleteQueue')).toHaveLength(2);
+    expect(probe.context.created.size).toBe(0);
   });
 });
 
