@@ -9,8 +9,7 @@ import { ListSubscriptionsCommand, type Subscription } from '@aws-sdk/client-sns
 import { GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs';
 import { NAME_PREFIX } from '../resources/naming.js';
 import type { Tags } from '../resources/tags.js';
-import { describeError, isNotFound } from './aws-errors.js';
-import { withBackoff } from './backoff.js';
+import { describeError, isNotFound, retry as retryCall } from '../wait/index.js';
 import type { Limiter } from './limit.js';
 import { parseQueueArn, parseRuleArn, type RemovalEnv, type RemovalFailure, tagList } from './remove.js';
 
@@ -71,7 +70,7 @@ export const discover = async (
   const { clients, signal, limits, retry } = env;
   const sendOpts = signal ? { abortSignal: signal } : {};
   const call = <T>(limit: Limiter, task: () => Promise<T>): Promise<T> =>
-    limit(() => withBackoff(task, retry, signal));
+    limit(() => retryCall(task, { ...retry, signal }));
   const sqs = clients.get('sqs');
   const events = clients.get('eventBridge');
   const discovery: Discovery = { queues: [], rules: [], failures: [], warnings: [] };
@@ -210,7 +209,7 @@ export const discover = async (
     try {
       const all = await pages(
         (token) =>
-          withBackoff(
+          retryCall(
             () =>
               tagging.send(
                 new GetResourcesCommand({
@@ -221,8 +220,7 @@ export const discover = async (
                 }),
                 sendOpts,
               ),
-            retry,
-            signal,
+            { ...retry, signal },
           ),
         (page) => page.PaginationToken,
       );
@@ -281,14 +279,13 @@ export const findSubscriptions = async (
     const all = await pages(
       (token) =>
         limits.sns(() =>
-          withBackoff(
+          retryCall(
             () =>
               sns.send(
                 new ListSubscriptionsCommand(token ? { NextToken: token } : {}),
                 signal ? { abortSignal: signal } : {},
               ),
-            retry,
-            signal,
+            { ...retry, signal },
           ),
         ),
       (page) => page.NextToken,

@@ -4,7 +4,7 @@ import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, listenerIdFromName, resourceName } from '../resources/naming.js';
 import { isManaged, TAG_LISTENER_ID, type Tags } from '../resources/tags.js';
 import { positiveNumber } from '../validate.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+import type { RetryPolicy } from '../wait/index.js';
 import { type Discovery, discover, type FoundQueue, type FoundRule, findSubscriptions } from './discover.js';
 import {
   filtersOfTags,
@@ -19,6 +19,7 @@ import {
 import { createLimiter } from './limit.js';
 import {
   cleanupError,
+  DEFAULT_RETRY,
   type RemovalEnv,
   type RemovalFailure,
   type RemovedResource,

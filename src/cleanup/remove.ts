@@ -12,8 +12,7 @@ import type { ClientSet } from '../config.js';
 import { CleanupError, EventProbeError } from '../errors.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { isManaged, MARKER_VALUE, TAG_MARKER, type Tags } from '../resources/tags.js';
-import { describeError, isNotFound } from './aws-errors.js';
-import { DEFAULT_RETRY, type RetryPolicy, withBackoff } from './backoff.js';
+import { describeError, isNotFound, type RetryPolicy, retry as retryCall } from '../wait/index.js';
 import { type Limiter, unlimited } from './limit.js';
 
 /** One resource eventprobe removed (or found already gone). */
@@ -35,6 +34,13 @@ export interface RemoveListenerResourcesOptions {
   /** Cancels the removal; the caller's reason is rethrown. Default: none. */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * Cleanup's policy on top of the SDK's own retries. The SDK's standard mode retries throttling too,
+ * but its retry quota drains under sustained throttling (many deletions at once), after which errors
+ * surface on the first attempt; this layer keeps a sweep of hundreds of resources going.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 100, maxDelayMs: 2_000 };
 
 /** How removals run: per-service concurrency limits, our own retry policy, cancellation. */
 export interface RemovalEnv {
@@ -106,7 +112,7 @@ export const removeListener = async (
   const outcome: RemovalOutcome = { removed: [], failures: [] };
   const sendOpts = signal ? { abortSignal: signal } : {};
   const call = <T>(limit: Limiter, task: () => Promise<T>): Promise<T> =>
-    limit(() => withBackoff(task, retry, signal));
+    limit(() => retryCall(task, { ...retry, signal }));
   const events = clients.get('eventBridge');
   const sqs = clients.get('sqs');
   const removed = (kind: RemovedResource['kind'], resource: string): void => {

@@ -7,6 +7,7 @@ import {
   type ListStackResourcesCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { EventProbeError, InvalidInputError, StackOutputMissingError } from '../errors.js';
+import { isStackNotFound } from '../wait/index.js';
 
 /** What the lookups need of a CloudFormationClient (a CloudFormationClient fits). */
 export interface CloudFormationLike {
@@ -40,10 +41,6 @@ const checkStack = (stack: string): void => {
 };
 
 const sendOptions = (options: StackLookupOptions) => (options.signal ? { abortSignal: options.signal } : {});
-
-/** CloudFormation reports a missing stack (or resource) as a ValidationError "... does not exist". */
-const isNotFound = (err: unknown): boolean =>
-  err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message);
 
 const stackNotFound = (stack: string, cause: unknown, missing: readonly string[]): StackOutputMissingError =>
   new StackOutputMissingError(
@@ -103,7 +100,7 @@ export const getStackOutputs = async (
     try {
       return await cfn.send(new DescribeStacksCommand({ StackName: stack }), sendOptions(options));
     } catch (err) {
-      if (isNotFound(err)) throw stackNotFound(stack, err, wanted);
+      if (isStackNotFound(err)) throw stackNotFound(stack, err, wanted);
       throw err;
     }
   });
@@ -184,7 +181,7 @@ export const getPhysicalIdFromStack = async (
         sendOptions(options),
       );
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isStackNotFound(err)) throw err;
       if (/^Stack .*does not exist/.test((err as Error).message))
         throw stackNotFound(stack, err, [logicalId]);
       const ids = await logicalIdsOf(cfn, stack, options);

@@ -147,9 +147,6 @@ export class RuleNotCopyableError extends InvalidInputError {
   }
 }
 
-/** The `name` of an SDK error (its AWS error code), if it has one. */
-export const errorName = (error: unknown): string | undefined => (error as { name?: string } | null)?.name;
-
 /** An error's message, for messages of our own that wrap it. */
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);

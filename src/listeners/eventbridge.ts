@@ -18,11 +18,10 @@ import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import { positiveNumber } from '../validate.js';
-import { sleep } from '../wait/index.js';
+import { errorName, sleep } from '../wait/index.js';
 import {
   EventBusNotFoundError,
   errorMessage,
-  errorName,
   RuleNotCopyableError,
   RuleNotFoundError,
   TargetNotFoundError,

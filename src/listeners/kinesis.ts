@@ -19,8 +19,8 @@ import {
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId } from '../resources/naming.js';
 import { positiveNumber } from '../validate.js';
-import { backoffDelay, isThrottling, retry, sleep } from '../wait/index.js';
-import { errorMessage, errorName, preview } from './errors.js';
+import { backoffDelay, errorName, isRetryable, retry, sleep } from '../wait/index.js';
+import { errorMessage, preview } from './errors.js';
 import { BufferedListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
 
@@ -429,11 +429,11 @@ export const createKinesisListener = async <T = unknown>(
           );
           return out.ShardIterator as string;
         } catch (error) {
-          if (isThrottling(error)) listener.throttled++;
+          if (isRetryable(error)) listener.throttled++;
           throw error;
         }
       },
-      { signal: abort, baseMs: 200, attempts: 8 },
+      { signal: abort, baseDelayMs: 200, maxDelayMs: 5_000, attempts: 8 },
     );
 
   const report = (shardId: string, what: string, error: unknown): void => {
@@ -509,7 +509,10 @@ export const createKinesisListener = async <T = unknown>(
   };
 
   const pause = (failures: number, abort: AbortSignal): Promise<boolean> =>
-    sleep(MIN_POLL_INTERVAL_MS + backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), abort).then(
+    sleep(
+      MIN_POLL_INTERVAL_MS + backoffDelay({ baseDelayMs: 200, maxDelayMs: 5_000 }, failures + 1),
+      abort,
+    ).then(
       () => true,
       () => false,
     );
@@ -585,7 +588,7 @@ export const createKinesisListener = async <T = unknown>(
           it = renewed;
           continue;
         }
-        if (isThrottling(error)) listener.throttled++;
+        if (isRetryable(error)) listener.throttled++;
         else {
           report(shardId, 'GetRecords', error);
           if (errorName(error) === 'ResourceNotFoundException') break;

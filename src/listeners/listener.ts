@@ -9,7 +9,7 @@ import type { Clock } from '../config.js';
 import { EventProbeError, InvalidInputError } from '../errors.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { positiveNumber } from '../validate.js';
-import { backoffDelay, createDeadline, isThrottling, raceAbort, sleep } from '../wait/index.js';
+import { backoffDelay, createDeadline, isQueueGone, isRetryable, raceAbort, sleep } from '../wait/index.js';
 import { EventBuffer } from './buffer.js';
 import {
   describeMisses,
@@ -43,6 +43,8 @@ const MISSES_KEPT = 3;
  * a message taken by a cancelled (aborted) receive stays invisible before it is delivered again.
  */
 const VISIBILITY_TIMEOUT_SECONDS = 5;
+/** Pauses between failed receives (throttling, 5xx): 400 ms doubling up to 5 s, with full jitter. */
+const RECEIVE_BACKOFF = { baseDelayMs: 200, maxDelayMs: 5_000 } as const;
 /** Extra time an HTTP request for a long poll may take beyond its wait. */
 const LONG_POLL_SLACK_MS = 15_000;
 
@@ -92,11 +94,6 @@ interface Failure {
   readonly seq: number;
   readonly error: EventProbeError;
 }
-
-const isQueueGone = (error: unknown): boolean => {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue';
-};
 
 const checkMatch = (match: unknown): void => {
   if (match !== undefined && typeof match !== 'function') {
@@ -583,7 +580,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
         }
         // Throttling and 5xx (after the SDK's own retries): keep trying until the waits' deadlines.
         // Anything else (e.g. access denied) fails the current waits, with the cause.
-        if (!isThrottling(error)) {
+        if (!isRetryable(error)) {
           this.fail(
             new EventProbeError(
               `Listener ${this.id}: receiving from queue ${this.#queueName} failed: ${(error as Error).message}`,
@@ -593,9 +590,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
         }
         failures++;
         // `stop()` (or a caller's abort) cuts the pause short through the same controller.
-        await sleep(backoffDelay(failures, { baseMs: 200, maxMs: 5_000 }), controller.signal).catch(
-          () => undefined,
-        );
+        await sleep(backoffDelay(RECEIVE_BACKOFF, failures + 1), controller.signal).catch(() => undefined);
       } finally {
         this.#inflight = undefined;
       }

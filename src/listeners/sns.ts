@@ -15,7 +15,8 @@ import {
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
-import { errorMessage, errorName } from './errors.js';
+import { errorName } from '../wait/index.js';
+import { errorMessage } from './errors.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
 import { listenerQueueAttributes, listenerUserTags } from './queue.js';

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   BatchGetTracesCommand,
   type BatchGetTracesCommandOutput,
@@ -11,7 +10,7 @@ import {
   TraceIncompleteError,
   TraceNotFoundError,
 } from '../errors.js';
-import { sleep } from '../wait/index.js';
+import { createDeadline, sleep } from '../wait/index.js';
 import { traceIdOf } from './header.js';
 import { buildTraceTree, type TraceTree } from './tree.js';
 
@@ -227,8 +226,8 @@ export const retryGetTraceTreeUntil = async (
   }
   const caller = options.signal;
   caller?.throwIfAborted();
-  const deadline = AbortSignal.timeout(timeout);
-  const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
+  const deadline = createDeadline(timeout, caller);
+  const { signal } = deadline;
   let lastTree: TraceTree | undefined;
   let lastFailure: unknown;
   let tries = 0;
@@ -245,35 +244,39 @@ export const retryGetTraceTreeUntil = async (
       lastFailure,
       { cause: lastFailure },
     );
-  for (;;) {
-    tries++;
-    try {
-      const tree = await getTraceTree(xray, traceId, { ...options, signal });
-      lastTree = tree;
-      if (!tree.complete && options.requireComplete !== false) {
-        throw new TraceIncompleteError(
-          `Trace ${traceId} is incomplete: ${
-            tree.missing.length > 0
-              ? `parents ${tree.missing.join(', ')} have not arrived`
-              : 'segments in progress'
-          }${tree.missingLinkedTraces.length > 0 ? `; linked traces ${tree.missingLinkedTraces.join(', ')} not found` : ''}.`,
-          traceId,
-          tree.missing,
-        );
+  try {
+    for (;;) {
+      tries++;
+      try {
+        const tree = await getTraceTree(xray, traceId, { ...options, signal });
+        lastTree = tree;
+        if (!tree.complete && options.requireComplete !== false) {
+          throw new TraceIncompleteError(
+            `Trace ${traceId} is incomplete: ${
+              tree.missing.length > 0
+                ? `parents ${tree.missing.join(', ')} have not arrived`
+                : 'segments in progress'
+            }${tree.missingLinkedTraces.length > 0 ? `; linked traces ${tree.missingLinkedTraces.join(', ')} not found` : ''}.`,
+            traceId,
+            tree.missing,
+          );
+        }
+        if ((await assertion(tree)) !== false) return tree;
+        lastFailure = new Error('the assertion returned false');
+      } catch (err) {
+        if (caller?.aborted) throw caller.reason;
+        if (deadline.timedOut) throw timedOut();
+        if (err instanceof InvalidInputError) throw err;
+        lastFailure = err;
       }
-      if ((await assertion(tree)) !== false) return tree;
-      lastFailure = new Error('the assertion returned false');
-    } catch (err) {
-      if (caller?.aborted) throw caller.reason;
-      if (deadline.aborted) throw timedOut();
-      if (err instanceof InvalidInputError) throw err;
-      lastFailure = err;
+      try {
+        await sleep(interval, signal);
+      } catch {
+        if (caller?.aborted) throw caller.reason;
+        throw timedOut();
+      }
     }
-    try {
-      await delay(interval, undefined, { signal });
-    } catch {
-      if (caller?.aborted) throw caller.reason;
-      throw timedOut();
-    }
+  } finally {
+    deadline.dispose();
   }
 };

@@ -92,17 +92,18 @@ describe('createDeadline', () => {
 
 describe('backoffDelay / isThrottling', () => {
   it('grows exponentially up to the cap, with jitter', () => {
-    expect(backoffDelay(0, { random: () => 0.999 })).toBe(99);
-    expect(backoffDelay(3, { random: () => 1, baseMs: 10 })).toBe(80);
-    expect(backoffDelay(20, { random: () => 1, maxMs: 1000 })).toBe(1000);
-    expect(backoffDelay(1)).toBeLessThanOrEqual(200);
+    const policy = { baseDelayMs: 100, maxDelayMs: 5_000 };
+    expect(backoffDelay({ ...policy, random: () => 0.999 }, 1)).toBe(99);
+    expect(backoffDelay({ ...policy, random: () => 1, baseDelayMs: 10 }, 4)).toBe(80);
+    expect(backoffDelay({ ...policy, random: () => 1, maxDelayMs: 1000 }, 21)).toBe(1000);
+    expect(backoffDelay(policy, 2)).toBeLessThanOrEqual(200);
   });
   it.each([
     [{ name: 'ThrottlingException' }, true],
     [{ Code: 'SlowDown' }, true],
     [{ $retryable: { throttling: true } }, true],
     [{ $metadata: { httpStatusCode: 429 } }, true],
-    [{ $metadata: { httpStatusCode: 503 } }, true],
+    [{ $metadata: { httpStatusCode: 503 } }, false],
     [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, false],
     [{ name: 'X' }, false],
     [null, false],
@@ -119,7 +120,7 @@ describe('retry', () => {
       if (attempt < 2) throw throttled;
       return 'ok';
     });
-    await expect(retry(fn, { baseMs: 1, random: () => 1, maxMs: 5 })).resolves.toBe('ok');
+    await expect(retry(fn, { baseDelayMs: 1, random: () => 1, maxDelayMs: 5 })).resolves.toBe('ok');
     expect(fn).toHaveBeenCalledTimes(3);
   });
   it('uses the default backoff when not told otherwise', async () => {
@@ -138,14 +139,16 @@ describe('retry', () => {
     const fn = vi.fn(async () => {
       throw throttled;
     });
-    await expect(retry(fn, { attempts: 2, baseMs: 1 })).rejects.toBe(throttled);
+    await expect(retry(fn, { attempts: 2, baseDelayMs: 1 })).rejects.toBe(throttled);
     expect(fn).toHaveBeenCalledTimes(2);
     const other = vi.fn(async () => {
       throw new Error('denied');
     });
     await expect(retry(other)).rejects.toThrow('denied');
     expect(other).toHaveBeenCalledTimes(1);
-    await expect(retry(other, { shouldRetry: () => true, attempts: 2, baseMs: 1 })).rejects.toThrow('denied');
+    await expect(retry(other, { shouldRetry: () => true, attempts: 2, baseDelayMs: 1 })).rejects.toThrow(
+      'denied',
+    );
     await expect(retry(other, { attempts: 0 })).rejects.toBeInstanceOf(InvalidInputError);
   });
   it('stops on abort with the reason', async () => {
@@ -166,7 +169,7 @@ describe('retry', () => {
         setTimeout(() => sleeping.abort(reason), 5);
         throw throttled;
       },
-      { signal: sleeping.signal, baseMs: 10_000, random: () => 1 },
+      { signal: sleeping.signal, baseDelayMs: 10_000, maxDelayMs: 10_000, random: () => 1 },
     );
     await expect(during).rejects.toBe(reason);
   });
