@@ -7,11 +7,12 @@ import {
 import { GetResourcesCommand, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import { ListSubscriptionsCommand, type Subscription } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ListQueuesCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs';
+import { parseQueueArn, parseRuleArn } from '../resources/arn.js';
 import { NAME_PREFIX } from '../resources/naming.js';
 import type { Tags } from '../resources/tags.js';
 import { describeError, isNotFound, retry as retryCall } from '../wait/index.js';
 import type { Limiter } from './limit.js';
-import { parseQueueArn, parseRuleArn, type RemovalEnv, type RemovalFailure, tagList } from './remove.js';
+import { type RemovalEnv, type RemovalFailure, tagList } from './remove.js';
 
 /** A queue found by name or by tag, with the tags SQS itself reports. */
 export interface FoundQueue {

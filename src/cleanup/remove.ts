@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueUrlCommand, ListQueueTagsCommand } from '@aws-sdk/client-sqs';
-import { ruleOfArn } from '../cloudformation/rule-id.js';
 import type { ClientSet } from '../config.js';
 import { CleanupError, EventProbeError } from '../errors.js';
+import { parseQueueArn, parseRuleArn } from '../resources/arn.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { isManaged, MARKER_VALUE, TAG_MARKER, type Tags } from '../resources/tags.js';
 import { describeError, isNotFound, type RetryPolicy, retry as retryCall } from '../wait/index.js';
@@ -60,20 +60,6 @@ export interface Verified {
   readonly queue?: boolean;
   readonly rule?: boolean;
 }
-
-/** `{ bus, name }` of an EventBridge rule ARN (`...:rule/name` or `...:rule/bus/name`; the shared parser). */
-export const parseRuleArn = (arn: string): { readonly bus: string; readonly name: string } | undefined => {
-  const rule = ruleOfArn(arn);
-  return rule && { bus: rule.eventBusName, name: rule.ruleName };
-};
-
-/** `{ account, name }` of an SQS queue ARN. */
-export const parseQueueArn = (
-  arn: string,
-): { readonly account: string; readonly name: string } | undefined => {
-  const match = /^arn:[^:]+:sqs:[^:]*:([^:]*):([^:]+)$/.exec(arn);
-  return match ? { account: match[1] as string, name: match[2] as string } : undefined;
-};
 
 /** Tags as a record, from EventBridge's `[{ Key, Value }]` form. */
 export const tagList = (

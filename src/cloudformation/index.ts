@@ -1,4 +1,4 @@
-export { parseRuleId, type RuleReference, resolveRuleReference, ruleIdOf } from './rule-id.js';
+export { parseRuleId, type RuleReference, resolveRuleReference, ruleIdOf } from '../resources/rule-id.js';
 export {
   type CloudFormationLike,
   getPhysicalIdFromStack,

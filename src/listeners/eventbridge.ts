@@ -10,12 +10,13 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { resolveRuleReference } from '../cloudformation/rule-id.js';
 import type { ListenerContext } from '../context.js';
 import { CleanupError, EventProbeError, InvalidInputError, ListenerSetupError } from '../errors.js';
 import { testEventPattern, validateEventPattern } from '../events/pattern.js';
+import { parseBusArn } from '../resources/arn.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
+import { resolveRuleReference } from '../resources/rule-id.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import { positiveNumber } from '../validate.js';
 import { errorName, sleep } from '../wait/index.js';
@@ -172,12 +173,6 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     if (readiness.interval !== undefined) positiveNumber('readiness.interval', readiness.interval);
   }
   return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness };
-};
-
-/** `arn:partition:events:region:account:event-bus/name` → its parts. */
-const parseBusArn = (arn: string): { partition: string; region: string; account: string } => {
-  const [, partition = 'aws', , region = '', account = ''] = arn.split(':');
-  return { partition, region, account };
 };
 
 const readinessEnvelope = (

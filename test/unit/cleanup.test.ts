@@ -9,8 +9,9 @@ import {
   taggingFilters,
 } from '../../src/cleanup/filters.js';
 import { createLimiter, unlimited } from '../../src/cleanup/limit.js';
-import { parseQueueArn, parseRuleArn, tagList } from '../../src/cleanup/remove.js';
+import { tagList } from '../../src/cleanup/remove.js';
 import { InvalidInputError } from '../../src/errors.js';
+import { parseQueueArn, parseRuleArn } from '../../src/resources/arn.js';
 import { resourceTags } from '../../src/resources/tags.js';
 
 describe('limiter', () => {

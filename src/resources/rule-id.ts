@@ -1,32 +1,7 @@
 import { InvalidInputError } from '../errors.js';
+import { busNameOf, DEFAULT_BUS, RULE_ARN_PATH, type RuleReference, ruleOfArn } from './arn.js';
 
-/** A rule and the event bus it belongs to. */
-export interface RuleReference {
-  /** The bus name (`default` for the account's default bus), or the bus ARN when one was given. */
-  readonly eventBusName: string;
-  /** The rule's name. */
-  readonly ruleName: string;
-}
-
-const DEFAULT_BUS = 'default';
-const RULE_ARN = /^arn:[a-z0-9-]+:events:[a-z0-9-]*:\d{12}:rule\/(.+)$/;
-const BUS_ARN = /^arn:[a-z0-9-]+:events:[a-z0-9-]*:\d{12}:event-bus\/(.+)$/;
-
-/** The name part of an event bus name or event bus ARN. */
-const busNameOf = (bus: string): string => BUS_ARN.exec(bus)?.[1] ?? bus;
-
-/**
- * The bus and name of a rule ARN (`...:rule/<name>` on the default bus, `...:rule/<bus>/<name>`,
- * partner bus names with `/` included), or undefined when `arn` is not a well-formed rule ARN.
- */
-export const ruleOfArn = (arn: string): RuleReference | undefined => {
-  const path = RULE_ARN.exec(arn)?.[1];
-  if (path === undefined) return undefined;
-  const slash = path.lastIndexOf('/');
-  const ruleName = path.slice(slash + 1);
-  const eventBusName = slash < 0 ? DEFAULT_BUS : path.slice(0, slash);
-  return ruleName === '' || eventBusName === '' ? undefined : { eventBusName, ruleName };
-};
+export type { RuleReference } from './arn.js';
 
 /**
  * Understands every way a rule is identified and returns its bus and name:
@@ -47,7 +22,7 @@ export const parseRuleId = (id: string, option = 'ruleName'): RuleReference => {
       option,
     );
   if (typeof id !== 'string' || id.trim() === '') throw invalid(`got ${JSON.stringify(id)}`);
-  if (RULE_ARN.test(id)) {
+  if (RULE_ARN_PATH.test(id)) {
     const rule = ruleOfArn(id);
     if (!rule) throw invalid(`the ARN "${id}" has an empty bus or rule name`);
     return rule;
@@ -96,7 +71,7 @@ export const resolveRuleReference = (
       busOption,
     );
   }
-  const explicitIdForm = ruleId.includes('|') || RULE_ARN.test(ruleId);
+  const explicitIdForm = ruleId.includes('|') || RULE_ARN_PATH.test(ruleId);
   if (explicitIdForm && busNameOf(eventBusName) !== busNameOf(parsed.eventBusName)) {
     throw new InvalidInputError(
       `${busOption} is "${eventBusName}" but the rule id "${ruleId}" names bus "${parsed.eventBusName}"; give one or make them agree`,
