@@ -24,8 +24,12 @@ export interface ProbeContext {
  * created (the probe owns removal, so listeners never import cleanup code) and how to say it stopped.
  */
 export interface ListenerContext extends ProbeContext {
-  /** Removes the resources a listener created and forgets them. Throws CleanupError naming what stayed. */
+  /** Records what a listener has created so far (call it before each creation, so a crash leaves a record). */
+  readonly record: (resources: ListenerResources) => void;
+  /** Removes resources (not-found counts as success). Throws CleanupError naming what stayed. Keeps the record. */
   readonly removeResources: (resources: ListenerResources) => Promise<void>;
+  /** Forgets a listener's record once everything it created is gone. */
+  readonly forget: (listenerId: string) => void;
   /** A listener calls this when it stops (before removing anything), so the probe stops tracking it. */
   readonly listenerStopped: (listenerId: string) => void;
 }

@@ -206,10 +206,9 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     tags,
     clock,
     created: new Map(),
-    removeResources: async (resources) => {
-      await removeListenerResources(clientSet, resources);
-      ctx.created.delete(resources.listenerId);
-    },
+    record: (resources) => ctx.created.set(resources.listenerId, resources),
+    removeResources: (resources) => removeListenerResources(clientSet, resources),
+    forget: (id) => ctx.created.delete(id),
     listenerStopped: (id) => live.delete(id),
   };
   let disposing: Promise<void> | undefined;

@@ -4,22 +4,18 @@ import {
   DescribeRuleCommand,
   type DescribeRuleCommandOutput,
   ListTargetsByRuleCommand,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
   type Target,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { ListenerContext } from '../context.js';
-import { CleanupError, EventProbeError, InvalidInputError, ListenerSetupError } from '../errors.js';
+import { InvalidInputError, ListenerSetupError } from '../errors.js';
 import { testEventPattern, validateEventPattern } from '../events/pattern.js';
 import { parseBusArn } from '../resources/arn.js';
-import type { ListenerResources } from '../resources/listener-resources.js';
-import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
+import { newListenerId, randomId } from '../resources/naming.js';
 import { resolveRuleReference } from '../resources/rule-id.js';
-import { resourceTags, type Tags } from '../resources/tags.js';
+import type { Tags } from '../resources/tags.js';
+import { runSetup } from '../setup/engine.js';
 import { positiveNumber } from '../validate.js';
-import { errorName, sleep } from '../wait/index.js';
+import { errorName } from '../wait/index.js';
 import {
   EventBusNotFoundError,
   errorMessage,
@@ -27,9 +23,10 @@ import {
   RuleNotFoundError,
   TargetNotFoundError,
 } from './errors.js';
+import { planEventBridgeSetup, readinessStep } from './eventbridge-setup.js';
 import { QueueListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
-import { listenerQueueAttributes, listenerQueuePolicy, listenerUserTags } from './queue.js';
+import { listenerUserTags } from './queue.js';
 import type { EventBridgeEvent } from './types.js';
 
 /** `NODE_DEBUG=eventprobe` shows listener setup and undo. */
@@ -192,23 +189,26 @@ const readinessEnvelope = (
   detail,
 });
 
-/**
- * Creates an EventBridge listener: a new rule on the bus (the copied or given pattern), a new SQS
- * queue as its only target. Three sequential round trips: (DescribeEventBus ∥ DescribeRule ∥
- * ListTargetsByRule) → (CreateQueue ∥ PutRule) → PutTargets.
- */
-export const createEventBridgeListener = async <TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
-  ctx: ListenerContext,
-  options: AddListenerOptions,
-): Promise<QueueListener<TDetail, TEvent>> => {
-  const v = validate(options, ctx.tags);
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const events = ctx.clients.get('eventBridge');
-  const sqs = ctx.clients.get('sqs');
-  const sendOpts = signal ? { abortSignal: signal } : {};
+/** What the listener copies from the bus and the rule (round 1: reads only, nothing is created). */
+interface Source {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly busName: string;
+  readonly eventPattern: string;
+  readonly copied: Pick<Target, 'Input' | 'InputPath' | 'InputTransformer'>;
+}
 
-  // Round 1: where the bus is (account, region), the rule's pattern, the target's transformation.
+type Settled<T> = PromiseSettledResult<T>;
+
+/** Reads the bus (where it is), the rule's pattern and the target's transformation, in parallel. */
+const readSource = async (
+  ctx: ListenerContext,
+  v: Validated,
+  signal: AbortSignal | undefined,
+): Promise<Source> => {
+  const events = ctx.clients.get('eventBridge');
+  const sendOpts = signal ? { abortSignal: signal } : {};
   const [busOut, ruleOut, targetsOut] = await Promise.allSettled([
     events.send(new DescribeEventBusCommand({ Name: v.eventBusName }), sendOpts),
     v.ruleName === undefined
@@ -222,10 +222,9 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
         ),
   ]);
   signal?.throwIfAborted();
-  const region = async (): Promise<string> => await events.config.region();
   if (busOut.status === 'rejected') {
     if (errorName(busOut.reason) === 'ResourceNotFoundException') {
-      throw new EventBusNotFoundError(v.eventBusName, await region(), { cause: busOut.reason });
+      throw new EventBusNotFoundError(v.eventBusName, await events.config.region(), { cause: busOut.reason });
     }
     throw new ListenerSetupError(
       `Could not read event bus "${v.eventBusName}" (DescribeEventBus): ${errorMessage(busOut.reason)}. Nothing was created.`,
@@ -233,258 +232,162 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       { cause: busOut.reason },
     );
   }
-  const busArn = busOut.value.Arn ?? '';
-  const { partition, region: busRegion, account } = parseBusArn(busArn);
+  const { partition, region, account } = parseBusArn(busOut.value.Arn ?? '');
   const busName = busOut.value.Name ?? v.eventBusName;
-  let pattern = v.eventPattern;
-  let copied: Pick<Target, 'Input' | 'InputPath' | 'InputTransformer'> = {};
-  if (v.ruleName !== undefined) {
-    const rule = ruleOut as PromiseSettledResult<DescribeRuleCommandOutput>;
-    if (rule.status === 'rejected') {
-      if (errorName(rule.reason) === 'ResourceNotFoundException') {
-        throw new RuleNotFoundError(v.ruleName, busName, busRegion, { cause: rule.reason });
-      }
-      throw new ListenerSetupError(
-        `Could not read rule "${v.ruleName}" (DescribeRule): ${errorMessage(rule.reason)}. Nothing was created.`,
-        [],
-        { cause: rule.reason },
-      );
-    }
-    if (!rule.value.EventPattern) throw new RuleNotCopyableError(v.ruleName, 'schedule-only');
-    if (rule.value.State === 'DISABLED') throw new RuleNotCopyableError(v.ruleName, 'disabled');
-    pattern = rule.value.EventPattern;
-    if (v.targetId !== undefined) {
-      const targets = targetsOut as PromiseSettledResult<{ Targets?: Target[] } | undefined>;
-      if (targets.status === 'rejected') {
-        throw new ListenerSetupError(
-          `Could not list the targets of rule "${v.ruleName}" (ListTargetsByRule): ${errorMessage(targets.reason)}. Nothing was created.`,
-          [],
-          { cause: targets.reason },
-        );
-      }
-      const list = targets.value?.Targets ?? [];
-      const target = list.find((t) => t.Id === v.targetId);
-      if (!target) {
-        throw new TargetNotFoundError(
-          v.targetId,
-          v.ruleName,
-          list.map((t) => t.Id ?? ''),
-        );
-      }
-      copied = {
-        ...(target.Input === undefined ? {} : { Input: target.Input }),
-        ...(target.InputPath === undefined ? {} : { InputPath: target.InputPath }),
-        ...(target.InputTransformer === undefined ? {} : { InputTransformer: target.InputTransformer }),
-      };
-    }
-  }
-  const eventPattern = pattern as string;
-
-  // Readiness needs an event the pattern matches and a transformation that keeps the marker visible.
-  const id = newListenerId();
-  const token = `eventprobe-readiness-${id}-${randomId(8)}`;
-  let readinessDetail: Record<string, unknown> | undefined;
-  if (v.readiness) {
-    if (copied.Input !== undefined) {
-      throw new InvalidInputError(
-        `readiness cannot be checked through target "${v.targetId}": its constant Input hides the readiness marker. Omit readiness (or targetId). Nothing was created.`,
-        'readiness',
-      );
-    }
-    readinessDetail = { ...(v.readiness.event.detail ?? {}), 'eventprobe-readiness': token };
-    const sample = readinessEnvelope(v.readiness.event, readinessDetail, busRegion, account);
-    if (!testEventPattern(eventPattern, sample)) {
-      throw new InvalidInputError(
-        `readiness.event does not match the listener's event pattern ${eventPattern}, so it would never arrive. Give a sample event the pattern matches. Nothing was created.`,
-        'readiness.event',
-      );
-    }
-  }
-
-  const name = resourceName(id);
-  const ruleArn = `arn:${partition}:events:${busRegion}:${account}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`;
-  const queueArn = `arn:${partition}:sqs:${busRegion}:${account}:${name}`;
-  const tags = resourceTags({
-    listenerId: id,
-    runId: ctx.runId,
-    createdAt: new Date(ctx.clock.now()),
-    userTags: v.tags,
-  });
-  // Recorded before anything exists, so a failure (or a crash) half-way leaves a complete record.
-  let resources: ListenerResources = {
-    listenerId: id,
-    kind: 'eventbridge',
-    region: busRegion,
-    queueArn,
-    ruleName: name,
-    ruleArn,
-    eventBusName: busName,
-    targetId: LISTENER_TARGET_ID,
-  };
-  ctx.created.set(id, resources);
-  let step = 'CreateQueue/PutRule';
-  try {
-    // Round 2: the queue and the rule, concurrently (the rule ARN is known in advance).
-    const [queueOut, putRuleOut] = await Promise.allSettled([
-      sqs.send(
-        new CreateQueueCommand({
-          QueueName: name,
-          Attributes: listenerQueueAttributes('events.amazonaws.com', queueArn, ruleArn),
-          tags,
-        }),
-        sendOpts,
-      ),
-      events.send(
-        new PutRuleCommand({
-          Name: name,
-          EventBusName: v.eventBusName,
-          EventPattern: eventPattern,
-          State: 'ENABLED',
-          Description: `eventprobe listener ${id} (run ${ctx.runId})${v.ruleName ? `, copy of rule ${v.ruleName}` : ''}`,
-          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-        sendOpts,
-      ),
-    ]);
-    if (queueOut.status === 'fulfilled') {
-      resources = { ...resources, queueUrl: queueOut.value.QueueUrl as string };
-      ctx.created.set(id, resources);
-    }
-    if (queueOut.status === 'rejected') {
-      step = 'CreateQueue';
-      throw queueOut.reason;
-    }
-    if (putRuleOut.status === 'rejected') {
-      step = 'PutRule';
-      throw putRuleOut.reason;
-    }
-    const actualRuleArn = putRuleOut.value.RuleArn ?? ruleArn;
-    // Round 3: the queue becomes the rule's only target (and, only when the computed rule ARN was
-    // off, the policy is corrected at the same time).
-    step = 'PutTargets';
-    const [targetOut, policyOut] = await Promise.allSettled([
-      events.send(
-        new PutTargetsCommand({
-          Rule: name,
-          EventBusName: v.eventBusName,
-          Targets: [{ Id: LISTENER_TARGET_ID, Arn: queueArn, ...copied }],
-        }),
-        sendOpts,
-      ),
-      actualRuleArn === ruleArn
-        ? undefined
-        : sqs.send(
-            new SetQueueAttributesCommand({
-              QueueUrl: resources.queueUrl,
-              Attributes: { Policy: listenerQueuePolicy('events.amazonaws.com', queueArn, actualRuleArn) },
-            }),
-            sendOpts,
-          ),
-    ]);
-    if (targetOut.status === 'rejected') throw targetOut.reason;
-    if (targetOut.value.FailedEntryCount) {
-      const failed = targetOut.value.FailedEntries?.[0];
-      throw new EventProbeError(
-        `PutTargets rejected the listener's queue as a target: ${failed?.ErrorCode ?? 'unknown error'}: ${failed?.ErrorMessage ?? ''}`,
-      );
-    }
-    if (policyOut.status === 'rejected') {
-      step = 'SetQueueAttributes';
-      throw policyOut.reason;
-    }
-  } catch (error) {
-    throw await undo(ctx, resources, error, step, signal);
-  }
-
-  debug('listener %s: queue %s, rule %s on bus %s', id, resources.queueUrl, name, busName);
-  const listener = new QueueListener<TDetail, TEvent>({
-    id,
-    resources,
-    sqs,
-    queueUrl: resources.queueUrl as string,
-    clock: ctx.clock,
-    remove: () => ctx.removeResources(resources),
-    onStop: () => ctx.listenerStopped(id),
-    // Only a listener that put readiness events has any to drop: no scan of every body otherwise.
-    ...(readinessDetail === undefined
-      ? {}
-      : { isControl: (entry: ReceivedEvent) => entry.raw.body.includes(token) }),
-  });
-
-  if (v.readiness && readinessDetail) {
-    const readiness = v.readiness;
-    const detail = JSON.stringify(readinessDetail);
-    const sending = new AbortController();
-    // Puts the readiness event every `interval` until aborted (the sleep then throws).
-    const put = async (): Promise<never> => {
-      for (;;) {
-        const out = await events.send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: v.eventBusName,
-                Source: readiness.event.source,
-                DetailType: readiness.event.detailType,
-                Detail: detail,
-                Resources: [...(readiness.event.resources ?? [])],
-              },
-            ],
-          }),
-          { abortSignal: sending.signal },
-        );
-        if (out.FailedEntryCount) {
-          const entry = out.Entries?.[0];
-          throw new EventProbeError(
-            `PutEvents rejected the readiness event: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? ''}`,
-          );
-        }
-        await sleep(readiness.interval ?? 2_000, sending.signal);
-      }
-    };
-    const putting = put().catch((error: unknown): Promise<never> => {
-      if (sending.signal.aborted) return new Promise<never>(() => {});
-      throw error;
-    });
-    try {
-      await Promise.race([listener.awaitControl(readiness.timeout ?? 60_000, signal), putting]);
-    } catch (error) {
-      sending.abort();
-      await listener.halt();
-      throw await undo(ctx, resources, error, 'readiness', signal);
-    } finally {
-      sending.abort();
-    }
-  }
-  return listener;
+  const base = { partition, region, account, busName };
+  if (v.ruleName === undefined) return { ...base, eventPattern: v.eventPattern as string, copied: {} };
+  const eventPattern = copiedPattern(
+    v.ruleName,
+    busName,
+    region,
+    ruleOut as Settled<DescribeRuleCommandOutput>,
+  );
+  if (v.targetId === undefined) return { ...base, eventPattern, copied: {} };
+  const targets = targetsOut as Settled<{ Targets?: Target[] } | undefined>;
+  return { ...base, eventPattern, copied: copiedTransformation(v.ruleName, v.targetId, targets) };
 };
 
-/** Removes what a failed setup created and builds the error to throw (the caller's reason on abort). */
-const undo = async (
-  ctx: ListenerContext,
-  resources: ListenerResources,
-  error: unknown,
-  step: string,
-  signal: AbortSignal | undefined,
-): Promise<unknown> => {
-  debug('listener %s: setup failed at %s, undoing', resources.listenerId, step);
-  let leftovers: string[] = [];
-  try {
-    await ctx.removeResources(resources);
-  } catch (cleanupError) {
-    leftovers =
-      cleanupError instanceof CleanupError
-        ? cleanupError.failures.map((f) => f.resource)
-        : /* v8 ignore next -- removeListenerResources only throws CleanupError without a signal */ [
-            resources.queueUrl ?? resources.queueArn ?? resources.listenerId,
-          ];
+/** The rule's pattern, or the typed error that says why it cannot be copied. */
+const copiedPattern = (
+  ruleName: string,
+  busName: string,
+  region: string,
+  rule: Settled<DescribeRuleCommandOutput>,
+): string => {
+  if (rule.status === 'rejected') {
+    if (errorName(rule.reason) === 'ResourceNotFoundException') {
+      throw new RuleNotFoundError(ruleName, busName, region, { cause: rule.reason });
+    }
+    throw new ListenerSetupError(
+      `Could not read rule "${ruleName}" (DescribeRule): ${errorMessage(rule.reason)}. Nothing was created.`,
+      [],
+      { cause: rule.reason },
+    );
   }
-  if (signal?.aborted) return signal.reason;
-  return new ListenerSetupError(
-    `Creating listener ${resources.listenerId} on event bus "${resources.eventBusName}" failed at ${step}: ${errorMessage(error)}. ` +
-      (leftovers.length === 0
-        ? 'Everything it had created was removed.'
-        : `These could not be removed (probe.cleanup() or probe.sweep() will retry): ${leftovers.join(', ')}.`),
-    leftovers,
-    { cause: error },
-  );
+  if (!rule.value.EventPattern) throw new RuleNotCopyableError(ruleName, 'schedule-only');
+  if (rule.value.State === 'DISABLED') throw new RuleNotCopyableError(ruleName, 'disabled');
+  return rule.value.EventPattern;
+};
+
+/** The target's Input / InputPath / InputTransformer, so the queue receives what the target receives. */
+const copiedTransformation = (
+  ruleName: string,
+  targetId: string,
+  targets: Settled<{ Targets?: Target[] } | undefined>,
+): Source['copied'] => {
+  if (targets.status === 'rejected') {
+    throw new ListenerSetupError(
+      `Could not list the targets of rule "${ruleName}" (ListTargetsByRule): ${errorMessage(targets.reason)}. Nothing was created.`,
+      [],
+      { cause: targets.reason },
+    );
+  }
+  const list = targets.value?.Targets ?? [];
+  const target = list.find((t) => t.Id === targetId);
+  if (!target) {
+    throw new TargetNotFoundError(
+      targetId,
+      ruleName,
+      list.map((t) => t.Id ?? ''),
+    );
+  }
+  return {
+    ...(target.Input === undefined ? {} : { Input: target.Input }),
+    ...(target.InputPath === undefined ? {} : { InputPath: target.InputPath }),
+    ...(target.InputTransformer === undefined ? {} : { InputTransformer: target.InputTransformer }),
+  };
+};
+
+/** The readiness marker's detail, after checking that the marker can reach the queue at all. */
+const readinessDetailOf = (
+  v: Validated,
+  source: Source,
+  token: string,
+): Record<string, unknown> | undefined => {
+  if (!v.readiness) return undefined;
+  if (source.copied.Input !== undefined) {
+    throw new InvalidInputError(
+      `readiness cannot be checked through target "${v.targetId}": its constant Input hides the readiness marker. Omit readiness (or targetId). Nothing was created.`,
+      'readiness',
+    );
+  }
+  const detail = { ...(v.readiness.event.detail ?? {}), 'eventprobe-readiness': token };
+  const sample = readinessEnvelope(v.readiness.event, detail, source.region, source.account);
+  if (!testEventPattern(source.eventPattern, sample)) {
+    throw new InvalidInputError(
+      `readiness.event does not match the listener's event pattern ${source.eventPattern}, so it would never arrive. Give a sample event the pattern matches. Nothing was created.`,
+      'readiness.event',
+    );
+  }
+  return detail;
+};
+
+/**
+ * Creates an EventBridge listener: a new rule on the bus (the copied or given pattern), a new SQS
+ * queue as its only target. Three sequential round trips: (DescribeEventBus ∥ DescribeRule ∥
+ * ListTargetsByRule) → (CreateQueue ∥ PutRule) → PutTargets; then readiness, when asked for.
+ */
+export const createEventBridgeListener = async <TDetail = unknown, TEvent = EventBridgeEvent<TDetail>>(
+  ctx: ListenerContext,
+  options: AddListenerOptions,
+): Promise<QueueListener<TDetail, TEvent>> => {
+  const v = validate(options, ctx.tags);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const source = await readSource(ctx, v, signal);
+  const id = newListenerId();
+  const token = `eventprobe-readiness-${id}-${randomId(8)}`;
+  const readinessDetail = readinessDetailOf(v, source, token);
+  const setup = planEventBridgeSetup(ctx, {
+    id,
+    eventBusName: v.eventBusName,
+    ruleName: v.ruleName,
+    tags: v.tags,
+    ...source,
+  });
+  let listener: QueueListener<TDetail, TEvent> | undefined;
+  const build = (): QueueListener<TDetail, TEvent> => {
+    const resources = setup.record.current;
+    debug(
+      'listener %s: queue %s, rule %s on bus %s',
+      id,
+      resources.queueUrl,
+      resources.ruleName,
+      source.busName,
+    );
+    listener = new QueueListener<TDetail, TEvent>({
+      id,
+      resources,
+      sqs: ctx.clients.get('sqs'),
+      queueUrl: resources.queueUrl as string,
+      clock: ctx.clock,
+      remove: () => setup.record.remove(),
+      onStop: () => ctx.listenerStopped(id),
+      // Only a listener that put readiness events has any to drop: no scan of every body otherwise.
+      ...(readinessDetail === undefined
+        ? {}
+        : { isControl: (entry: ReceivedEvent) => entry.raw.body.includes(token) }),
+    });
+    return listener;
+  };
+  const readiness = v.readiness;
+  const steps =
+    readiness && readinessDetail
+      ? [
+          ...setup.steps,
+          readinessStep(
+            ctx,
+            { eventBusName: v.eventBusName, readiness, detail: readinessDetail },
+            build,
+            () => listener?.halt(),
+          ),
+        ]
+      : setup.steps;
+  await runSetup({
+    what: `listener ${id} on event bus "${source.busName}"`,
+    steps,
+    signal,
+    undone: () => setup.record.forget(),
+  });
+  return listener ?? build();
 };

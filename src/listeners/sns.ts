@@ -6,20 +6,16 @@ import {
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, type Message, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { ListenerContext } from '../context.js';
-import {
-  type CleanupError,
-  type EventProbeErrorOptions,
-  InvalidInputError,
-  ListenerSetupError,
-} from '../errors.js';
-import type { ListenerResources } from '../resources/listener-resources.js';
+import { type EventProbeErrorOptions, InvalidInputError, ListenerSetupError } from '../errors.js';
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
+import { runSetup, type SetupStep } from '../setup/engine.js';
 import { errorName } from '../wait/index.js';
 import { errorMessage } from './errors.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
 import { listenerQueueAttributes, listenerUserTags } from './queue.js';
+import { ResourceRecord } from './record.js';
 
 /** Where a filter policy looks: message attributes (SNS's default) or the message body. */
 export type FilterPolicyScope = 'MessageAttributes' | 'MessageBody';
@@ -311,26 +307,20 @@ export const parseSnsMessage = <TMessage>(
   return { ...entry, id: event.messageId, event, format: 'json' };
 };
 
-/**
- * Creates an SNS listener: a new, tagged SQS queue (its policy lets only this topic send) subscribed
- * to the topic with the given or copied filter policy. Three sequential round trips:
- * (GetTopicAttributes ∥ GetSubscriptionAttributes) → CreateQueue → Subscribe.
- *
- * On AWS a new subscription (and a new filter policy) can take a while to apply fully; publish after
- * `addSnsListener` returns.
- */
-export const createSnsListener = async <TMessage = unknown>(
-  ctx: ListenerContext,
-  options: AddSnsListenerOptions,
-): Promise<QueueListener<TMessage, SnsEvent<TMessage>>> => {
-  const v = validate(options, ctx.tags);
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const sns: SNSClient = ctx.clients.get('sns');
-  const sqs = ctx.clients.get('sqs');
-  const sendOpts = signal ? { abortSignal: signal } : {};
+/** How the copy delivers: the given settings, or the copied subscription's. */
+interface Delivery {
+  readonly filterPolicy: string | undefined;
+  readonly filterPolicyScope: FilterPolicyScope | undefined;
+  readonly raw: boolean;
+}
 
-  // Round 1: the topic exists; the subscription to copy exists and belongs to it.
+/** Round 1 (reads only): the topic exists; the subscription to copy exists and belongs to it. */
+const readDelivery = async (
+  sns: SNSClient,
+  v: Validated,
+  signal: AbortSignal | undefined,
+): Promise<Delivery> => {
+  const sendOpts = signal ? { abortSignal: signal } : {};
   const [topicOut, subOut] = await Promise.allSettled([
     sns.send(new GetTopicAttributesCommand({ TopicArn: v.topicArn }), sendOpts),
     v.subscriptionArn === undefined
@@ -348,115 +338,123 @@ export const createSnsListener = async <TMessage = unknown>(
       { cause: topicOut.reason },
     );
   }
-  let filterPolicy = v.filterPolicy;
-  let filterPolicyScope = v.filterPolicyScope;
-  let rawDelivery = v.raw;
-  if (v.subscriptionArn !== undefined) {
-    const sub = subOut as PromiseSettledResult<{ Attributes?: Record<string, string> }>;
-    if (sub.status === 'rejected') {
-      if (errorName(sub.reason) === 'NotFoundException') {
-        throw new SubscriptionNotFoundError(v.subscriptionArn, v.topicArn, { cause: sub.reason });
-      }
-      throw new ListenerSetupError(
-        `Could not read SNS subscription ${v.subscriptionArn} (GetSubscriptionAttributes): ${errorMessage(sub.reason)}. Nothing was created.`,
-        [],
-        { cause: sub.reason },
-      );
-    }
-    // The subscription ARN starts with its topic's ARN (checked up front), so it is this topic's.
-    const attributes = sub.value.Attributes as Record<string, string>;
-    filterPolicy = attributes.FilterPolicy || undefined;
-    filterPolicyScope = filterPolicy
-      ? (attributes.FilterPolicyScope as FilterPolicyScope | undefined)
-      : undefined;
-    rawDelivery = attributes.RawMessageDelivery === 'true';
+  if (v.subscriptionArn === undefined) {
+    return { filterPolicy: v.filterPolicy, filterPolicyScope: v.filterPolicyScope, raw: v.raw };
   }
+  const sub = subOut as PromiseSettledResult<{ Attributes?: Record<string, string> }>;
+  if (sub.status === 'rejected') {
+    if (errorName(sub.reason) === 'NotFoundException') {
+      throw new SubscriptionNotFoundError(v.subscriptionArn, v.topicArn, { cause: sub.reason });
+    }
+    throw new ListenerSetupError(
+      `Could not read SNS subscription ${v.subscriptionArn} (GetSubscriptionAttributes): ${errorMessage(sub.reason)}. Nothing was created.`,
+      [],
+      { cause: sub.reason },
+    );
+  }
+  // The subscription ARN starts with its topic's ARN (checked up front), so it is this topic's.
+  const attributes = sub.value.Attributes as Record<string, string>;
+  const filterPolicy = attributes.FilterPolicy || undefined;
+  return {
+    filterPolicy,
+    filterPolicyScope: filterPolicy
+      ? (attributes.FilterPolicyScope as FilterPolicyScope | undefined)
+      : undefined,
+    raw: attributes.RawMessageDelivery === 'true',
+  };
+};
 
-  const id = newListenerId();
+/** The setup steps: CreateQueue → Subscribe (the subscription needs the queue to exist). */
+const snsSteps = (
+  ctx: ListenerContext,
+  v: Validated,
+  delivery: Delivery,
+  record: ResourceRecord,
+): SetupStep[] => {
+  const { listenerId: id, queueArn } = record.current;
   const name = resourceName(id);
-  const queueArn = `arn:${v.partition}:sqs:${v.region}:${v.account}:${name}`;
   const tags = resourceTags({
     listenerId: id,
     runId: ctx.runId,
     createdAt: new Date(ctx.clock.now()),
     userTags: v.tags,
   });
-  // Recorded before anything exists, so a failure (or a crash) half-way leaves a complete record.
-  let resources: ListenerResources = { listenerId: id, kind: 'sns', region: v.region, queueArn };
-  ctx.created.set(id, resources);
-  let step = 'CreateQueue';
-  try {
-    // Round 2: the queue (the subscription needs it to exist).
-    const queueOut = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: listenerQueueAttributes('sns.amazonaws.com', queueArn, v.topicArn),
-        tags,
-      }),
-      sendOpts,
-    );
-    resources = { ...resources, queueUrl: queueOut.QueueUrl as string };
-    ctx.created.set(id, resources);
-    // Round 3: subscribe it, with the given or copied delivery settings.
-    step = 'Subscribe';
-    const subscribed = await sns.send(
-      new SubscribeCommand({
-        TopicArn: v.topicArn,
-        Protocol: 'sqs',
-        Endpoint: queueArn,
-        ReturnSubscriptionArn: true,
-        Attributes: {
-          ...(filterPolicy === undefined ? {} : { FilterPolicy: filterPolicy }),
-          ...(filterPolicyScope === undefined ? {} : { FilterPolicyScope: filterPolicyScope }),
-          ...(rawDelivery ? { RawMessageDelivery: 'true' } : {}),
-        },
-      }),
-      sendOpts,
-    );
-    // SQS subscriptions are confirmed at once, and ReturnSubscriptionArn makes SNS return the ARN.
-    const subscriptionArn = subscribed.SubscriptionArn as string;
-    resources = { ...resources, subscriptionArn };
-    ctx.created.set(id, resources);
-  } catch (error) {
-    throw await undo(ctx, resources, v.topicArn, error, step, signal);
-  }
-
-  const final = resources;
-  return new QueueListener<TMessage, SnsEvent<TMessage>>({
-    id,
-    resources: final,
-    sqs,
-    queueUrl: final.queueUrl as string,
-    clock: ctx.clock,
-    parse: (message, receivedAt) => parseSnsMessage<TMessage>(message, receivedAt, v.topicArn, rawDelivery),
-    remove: () => ctx.removeResources(final),
-    onStop: () => ctx.listenerStopped(id),
-  });
+  const sendOpts = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+  return [
+    {
+      name: 'CreateQueue',
+      run: async (signal) => {
+        const out = await ctx.clients.get('sqs').send(
+          new CreateQueueCommand({
+            QueueName: name,
+            Attributes: listenerQueueAttributes('sns.amazonaws.com', queueArn as string, v.topicArn),
+            tags,
+          }),
+          sendOpts(signal),
+        );
+        record.update({ queueUrl: out.QueueUrl as string });
+      },
+      undo: record.undo('queueUrl', 'queueArn'),
+    },
+    {
+      name: 'Subscribe',
+      after: ['CreateQueue'],
+      run: async (signal) => {
+        const subscribed = await ctx.clients.get('sns').send(
+          new SubscribeCommand({
+            TopicArn: v.topicArn,
+            Protocol: 'sqs',
+            Endpoint: queueArn,
+            ReturnSubscriptionArn: true,
+            Attributes: {
+              ...(delivery.filterPolicy === undefined ? {} : { FilterPolicy: delivery.filterPolicy }),
+              ...(delivery.filterPolicyScope === undefined
+                ? {}
+                : { FilterPolicyScope: delivery.filterPolicyScope }),
+              ...(delivery.raw ? { RawMessageDelivery: 'true' } : {}),
+            },
+          }),
+          sendOpts(signal),
+        );
+        // SQS subscriptions are confirmed at once, and ReturnSubscriptionArn makes SNS return the ARN.
+        record.update({ subscriptionArn: subscribed.SubscriptionArn as string });
+      },
+      undo: record.undo('subscriptionArn'),
+    },
+  ];
 };
 
-/** Removes what a failed setup created and builds the error to throw (the caller's reason on abort). */
-const undo = async (
+/**
+ * Creates an SNS listener: a new tagged SQS queue subscribed to the topic (with the copied or given
+ * filter policy, scope and raw delivery). Events are the unwrapped SNS messages. It receives what is
+ * published after `addSnsListener` returns.
+ */
+export const createSnsListener = async <TMessage = unknown>(
   ctx: ListenerContext,
-  resources: ListenerResources,
-  topicArn: string,
-  error: unknown,
-  step: string,
-  signal: AbortSignal | undefined,
-): Promise<unknown> => {
-  let leftovers: string[] = [];
-  try {
-    await ctx.removeResources(resources);
-  } catch (cleanupError) {
-    // Without a signal, removeListenerResources only throws CleanupError.
-    leftovers = (cleanupError as CleanupError).failures.map((f) => f.resource);
-  }
-  if (signal?.aborted) return signal.reason;
-  return new ListenerSetupError(
-    `Creating SNS listener ${resources.listenerId} on topic ${topicArn} failed at ${step}: ${errorMessage(error)}. ` +
-      (leftovers.length === 0
-        ? 'Everything it had created was removed.'
-        : `These could not be removed (probe.cleanup() or probe.sweep() will retry): ${leftovers.join(', ')}.`),
-    leftovers,
-    { cause: error },
-  );
+  options: AddSnsListenerOptions,
+): Promise<QueueListener<TMessage, SnsEvent<TMessage>>> => {
+  const v = validate(options, ctx.tags);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const delivery = await readDelivery(ctx.clients.get('sns'), v, signal);
+  const id = newListenerId();
+  const queueArn = `arn:${v.partition}:sqs:${v.region}:${v.account}:${resourceName(id)}`;
+  const record = new ResourceRecord(ctx, { listenerId: id, kind: 'sns', region: v.region, queueArn });
+  await runSetup({
+    what: `SNS listener ${id} on topic ${v.topicArn}`,
+    steps: snsSteps(ctx, v, delivery, record),
+    signal,
+    undone: () => record.forget(),
+  });
+  const resources = record.current;
+  return new QueueListener<TMessage, SnsEvent<TMessage>>({
+    id,
+    resources,
+    sqs: ctx.clients.get('sqs'),
+    queueUrl: resources.queueUrl as string,
+    clock: ctx.clock,
+    parse: (message, receivedAt) => parseSnsMessage<TMessage>(message, receivedAt, v.topicArn, delivery.raw),
+    remove: () => record.remove(),
+    onStop: () => ctx.listenerStopped(id),
+  });
 };
