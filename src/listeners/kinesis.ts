@@ -1,14 +1,4 @@
-import {
-  type _Record,
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
-  GetShardIteratorCommand,
-  type GetShardIteratorCommandInput,
-  type KinesisClient,
-  ListShardsCommand,
-  type ListShardsCommandOutput,
-  type Shard,
-} from '@aws-sdk/client-kinesis';
+import type { _Record } from '@aws-sdk/client-kinesis';
 import type { ListenerContext } from '../context.js';
 import {
   EventProbeError,
@@ -19,10 +9,13 @@ import {
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { newListenerId } from '../resources/naming.js';
 import { positiveNumber } from '../validate.js';
-import { backoffDelay, errorName, isRetryable, retry, sleep } from '../wait/index.js';
+import { errorName } from '../wait/index.js';
 import { errorMessage, preview } from './errors.js';
+import { kinesisSource } from './kinesis-source.js';
 import { BufferedListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
+import type { ShardInfo } from './shards/graph.js';
+import { ShardReader, type ShardReaderStats, type ShardSource } from './shards/reader.js';
 
 /** Where a Kinesis listener starts reading each shard. */
 export type KinesisStartPosition = 'now' | 'trim-horizon' | Date;
@@ -115,8 +108,8 @@ export class RecordOrderError extends EventProbeError {
 }
 
 const MIN_POLL_INTERVAL_MS = 200;
-/** Records a GetRecords call returns at most (its default Limit): a full page means more may be waiting. */
-const GET_RECORDS_PAGE = 10_000;
+/** Backoff of GetShardIterator retries and of pauses after failures: 200 ms doubling up to 5 s, 8 attempts. */
+const SHARD_BACKOFF = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5_000 } as const;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:([a-z0-9-]+):\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
 const DECODES: readonly string[] = ['auto', 'json', 'text', 'bytes'];
@@ -196,13 +189,6 @@ const validate = (options: AddKinesisListenerOptions): Validated => {
   };
 };
 
-/** The UTF-8 text of record data (read in place: no copy of the bytes). */
-const utf8 = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-
-/** Attributes of a record's `raw` message: Kinesis records have none (shared, frozen). */
-const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
-
 const keyOf = (shardId: string, sequenceNumber: string): string => `${shardId}/${sequenceNumber}`;
 
 type Source<T> = KinesisListener<T> | readonly KinesisRecordEvent<T>[];
@@ -217,23 +203,22 @@ const eventsOf = <T>(source: Source<T>): readonly KinesisRecordEvent<T>[] =>
 export class KinesisListener<T = unknown> extends BufferedListener<T, KinesisRecordEvent<T>> {
   /** The stream, as given (name or ARN). */
   readonly stream: string;
-  /** GetRecords calls made so far (for tests and benchmarks). */
-  getRecordsCalls = 0;
-  /** GetRecords / GetShardIterator calls that were throttled and retried. */
-  throttled = 0;
-  readonly #halt: () => Promise<void>;
+  /** Read-only counters: GetRecords calls made, and calls throttled and retried (for tests and benchmarks). */
+  readonly stats: ShardReaderStats;
+  readonly #reader: { halt(): Promise<void> };
 
   /** @internal Use `probe.addKinesisListener` (or `createKinesisListener`). */
   constructor(init: {
     id: string;
     resources: ListenerResources;
     stream: string;
-    halt: () => Promise<void>;
+    reader: { readonly stats: ShardReaderStats; halt(): Promise<void> };
     onStop?: () => void;
   }) {
     super(init);
     this.stream = init.stream;
-    this.#halt = init.halt;
+    this.#reader = init.reader;
+    this.stats = init.reader.stats;
   }
 
   /** The distinct partition keys received so far, in order of first arrival. */
@@ -243,7 +228,7 @@ export class KinesisListener<T = unknown> extends BufferedListener<T, KinesisRec
 
   /** Stops reading the shards (in-flight calls are cancelled). */
   protected override haltSource(): Promise<void> {
-    return this.#halt();
+    return this.#reader.halt();
   }
 }
 
@@ -319,40 +304,91 @@ export const expectOrderedByKey = <T>(
   }
 };
 
-type ShardState = 'pending' | 'reading' | 'drained';
-type IteratorType = Pick<
-  GetShardIteratorCommandInput,
-  'ShardIteratorType' | 'Timestamp' | 'StartingSequenceNumber'
->;
+/**
+ * Turns Kinesis records into buffer entries. Data is decoded once (the text is both the data and
+ * the raw body); a record that is not JSON under `decode: 'json'` is reported first, and kept as text.
+ */
+const toEntries = <T>(
+  shardId: string,
+  records: readonly _Record[],
+  decode: KinesisDecode,
+  receivedAt: number,
+  notJson: (sequenceNumber: string) => void,
+): ReceivedEvent<KinesisRecordEvent<T>>[] =>
+  records.map((r) => {
+    const sequenceNumber = r.SequenceNumber as string;
+    const bytes = r.Data as Uint8Array;
+    const { data, body, json } = decodeData(bytes, decode, () => notJson(sequenceNumber));
+    const key = keyOf(shardId, sequenceNumber);
+    return {
+      id: key,
+      event: {
+        data: data as T,
+        partitionKey: r.PartitionKey as string,
+        sequenceNumber,
+        shardId,
+        approximateArrivalTimestamp: r.ApproximateArrivalTimestamp as Date,
+      },
+      format: json ? 'json' : 'text',
+      size: bytes.byteLength,
+      receivedAt,
+      raw: {
+        messageId: key,
+        body,
+        attributes: {},
+        messageAttributes: {},
+        traceHeader: undefined,
+        receiveCount: 1,
+      },
+    };
+  });
 
-/** Every shard of the stream (ListShards, all pages). */
-const listShards = async (
-  kinesis: KinesisClient,
-  stream: Validated['stream'],
+/** Record data as the listener's `decode` option says, and its raw body (base64 for bytes). */
+const decodeData = (
+  bytes: Uint8Array,
+  decode: KinesisDecode,
+  notJson: () => void,
+): { data: unknown; body: string; json: boolean } => {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (decode === 'bytes')
+    return { data: Uint8Array.from(bytes), body: buffer.toString('base64'), json: false };
+  const body = buffer.toString('utf8');
+  if (decode === 'text') return { data: body, body, json: false };
+  try {
+    return { data: JSON.parse(body), body, json: true };
+  } catch {
+    if (decode === 'json') notJson();
+    return { data: body, body, json: false };
+  }
+};
+
+/** The shards of the stream, or the typed error of a listener that could not start. */
+const listStreamShards = async (
+  source: ShardSource<_Record>,
+  label: string,
   signal: AbortSignal | undefined,
-): Promise<Shard[]> => {
-  const shards: Shard[] = [];
-  let token: string | undefined;
-  do {
-    const page: ListShardsCommandOutput = await kinesis.send(
-      new ListShardsCommand(token === undefined ? { ...stream } : { NextToken: token }),
-      signal ? { abortSignal: signal } : {},
+): Promise<ShardInfo[]> => {
+  try {
+    return await source.listShards(signal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (errorName(error) === 'ResourceNotFoundException')
+      throw new StreamNotFoundError(label, { cause: error });
+    throw new ListenerSetupError(
+      `Could not list the shards of Kinesis stream ${label} (ListShards): ${errorMessage(error)}. Nothing was created.`,
+      [],
+      { cause: error },
     );
-    shards.push(...(page.Shards as Shard[]));
-    token = page.NextToken;
-  } while (token);
-  return shards;
+  }
 };
 
 /**
  * Creates a Kinesis listener. It creates no AWS resource: it lists the shards, gets an iterator for
  * each shard where it starts (before returning, so `from: 'now'` misses nothing put afterwards), and
- * reads them concurrently in the background until stopped.
+ * reads them concurrently in the background until stopped (see {@link ShardReader}).
  *
- * Reading: GetRecords again at once while a shard is behind (MillisBehindLatest > 0, or a full
- * page), else after `pollInterval`; throttling backs off with jitter; an expired iterator is renewed
- * after the last record read. Errors that are not transient reject the waits in progress (or, when
- * nothing waits, the next wait), naming the stream and the shard.
+ * Errors that are not transient reject the waits in progress (or, when nothing waits, the next
+ * wait), naming the stream and the shard.
  */
 export const createKinesisListener = async <T = unknown>(
   ctx: ListenerContext,
@@ -361,278 +397,51 @@ export const createKinesisListener = async <T = unknown>(
   const v = validate(options);
   const { signal } = options;
   signal?.throwIfAborted();
-  const kinesis = ctx.clients.get('kinesis');
+  const source = kinesisSource(ctx.clients.get('kinesis'), v.stream);
   const startedAt = new Date(ctx.clock.now());
   const region = v.arnRegion ?? (await ctx.clients.region());
-
-  let shards: Shard[];
-  try {
-    shards = await listShards(kinesis, v.stream, signal);
-  } catch (error) {
-    if (signal?.aborted) throw signal.reason;
-    if (errorName(error) === 'ResourceNotFoundException')
-      throw new StreamNotFoundError(v.label, { cause: error });
-    throw new ListenerSetupError(
-      `Could not list the shards of Kinesis stream ${v.label} (ListShards): ${errorMessage(error)}. Nothing was created.`,
-      [],
-      { cause: error },
-    );
-  }
-
+  const shards = await listStreamShards(source, v.label, signal);
   const id = newListenerId();
-  const states = new Map<string, ShardState>();
-  const parentsOf = new Map<string, readonly string[]>();
-  const known = new Set(shards.map((s) => s.ShardId as string));
-  const parents = (s: Shard): string[] =>
-    [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined);
-  let start: Shard[];
-  if (v.from === 'now') {
-    start = shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
-  } else {
-    start = shards.filter((s) => !parents(s).some((p) => known.has(p)));
-    for (const s of shards) {
-      states.set(s.ShardId as string, 'pending');
-      parentsOf.set(s.ShardId as string, parents(s));
-    }
-  }
-  const from = v.from;
-  const firstType: IteratorType =
-    from === 'now'
-      ? { ShardIteratorType: 'LATEST' }
-      : from === 'trim-horizon'
-        ? { ShardIteratorType: 'TRIM_HORIZON' }
-        : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: from };
-  const childType: IteratorType = from instanceof Date ? firstType : { ShardIteratorType: 'TRIM_HORIZON' };
-
-  const reading = new AbortController();
-  const tasks = new Set<Promise<void>>();
-  const listener = new KinesisListener<T>({
-    id,
-    resources: { listenerId: id, kind: 'kinesis', region },
-    stream: v.label,
-    onStop: () => ctx.listenerStopped(id),
-    halt: async () => {
-      reading.abort();
-      await Promise.allSettled([...tasks]);
-    },
-  });
-
-  const iterator = async (shardId: string, type: IteratorType, abort: AbortSignal): Promise<string> =>
-    retry(
-      async () => {
-        try {
-          const out = await kinesis.send(
-            new GetShardIteratorCommand({ ...v.stream, ShardId: shardId, ...type }),
-            {
-              abortSignal: abort,
-            },
-          );
-          return out.ShardIterator as string;
-        } catch (error) {
-          if (isRetryable(error)) listener.throttled++;
-          throw error;
-        }
-      },
-      { signal: abort, baseDelayMs: 200, maxDelayMs: 5_000, attempts: 8 },
-    );
-
-  const report = (shardId: string, what: string, error: unknown): void => {
+  // Assigned before the reader starts, so before any callback runs.
+  let listener: KinesisListener<T>;
+  const report = (shardId: string, what: string, error: unknown): void =>
     listener.fail(
       new EventProbeError(
         `Listener ${id}: reading Kinesis stream ${v.label} (${shardId}): ${what} failed: ${errorMessage(error)}`,
         { cause: error },
       ),
     );
-  };
-
-  /** Decodes records; a record that is not JSON under `decode: 'json'` is reported first, and kept as text. */
-  const toEntries = (
-    shardId: string,
-    records: readonly _Record[],
-  ): ReceivedEvent<KinesisRecordEvent<T>>[] => {
-    const receivedAt = ctx.clock.now();
-    const decode = v.decode;
-    const entries: ReceivedEvent<KinesisRecordEvent<T>>[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as _Record;
-      const sequenceNumber = r.SequenceNumber as string;
-      const bytes = r.Data as Uint8Array;
-      // Decoded once: the text is both the data (text / JSON) and the raw body.
-      let data: unknown;
-      let body: string;
-      let json = false;
-      if (decode === 'bytes') {
-        data = Uint8Array.from(bytes);
-        body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-      } else {
-        body = utf8(bytes);
-        data = body;
-        if (decode !== 'text') {
-          try {
-            data = JSON.parse(body);
-            json = true;
-          } catch {
-            if (decode === 'json') {
-              report(
-                shardId,
-                `decoding record ${sequenceNumber} as JSON (decode: 'json'; kept as text)`,
-                'not JSON',
-              );
-            }
-          }
-        }
-      }
-      const key = keyOf(shardId, sequenceNumber);
-      entries[i] = {
-        id: key,
-        event: {
-          data: data as T,
-          partitionKey: r.PartitionKey as string,
-          sequenceNumber,
-          shardId,
-          approximateArrivalTimestamp: r.ApproximateArrivalTimestamp as Date,
-        },
-        format: json ? 'json' : 'text',
-        size: bytes.byteLength,
-        receivedAt,
-        raw: {
-          messageId: key,
-          body,
-          attributes: NO_ATTRIBUTES,
-          messageAttributes: NO_ATTRIBUTES,
-          traceHeader: undefined,
-          receiveCount: 1,
-        },
-      };
-    }
-    return entries;
-  };
-
-  const pause = (failures: number, abort: AbortSignal): Promise<boolean> =>
-    sleep(
-      MIN_POLL_INTERVAL_MS + backoffDelay({ baseDelayMs: 200, maxDelayMs: 5_000 }, failures + 1),
-      abort,
-    ).then(
-      () => true,
-      () => false,
-    );
-
-  /**
-   * An iterator for a shard, retried until it is there (each failure reported to the waits);
-   * `undefined` when the listener stops or the shard (or stream) is gone.
-   */
-  const open = async (shardId: string, type: IteratorType): Promise<string | undefined> => {
-    const abort = reading.signal;
-    for (let failures = 1; ; failures++) {
-      try {
-        return await iterator(shardId, type, abort);
-      } catch (error) {
-        if (abort.aborted) return undefined;
-        report(shardId, 'GetShardIterator', error);
-        if (errorName(error) === 'ResourceNotFoundException' || !(await pause(failures, abort)))
-          return undefined;
-      }
-    }
-  };
-
-  const track = (task: Promise<void>): void => {
-    tasks.add(task);
-    void task.finally(() => tasks.delete(task));
-  };
-
-  /** Starts the shards whose parents are all drained (children found through ChildShards). */
-  const startReady = (): void => {
-    for (const [shardId, state] of states) {
-      const ps = parentsOf.get(shardId) ?? [];
-      const ready =
-        state === 'pending' &&
-        ps.some((p) => states.get(p) === 'drained') &&
-        !ps.some((p) => states.get(p) === 'pending' || states.get(p) === 'reading');
-      if (!ready) continue;
-      states.set(shardId, 'reading');
-      track(
-        (async () => {
-          const it = await open(shardId, childType);
-          if (it === undefined) states.set(shardId, 'drained');
-          else await read(shardId, it, childType);
-        })(),
-      );
-    }
-  };
-
-  /** Where to pick up after an expired iterator: after the last record read, else where the shard started. */
-  const renewal = (type: IteratorType, last: string | undefined): IteratorType =>
-    last !== undefined
-      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: last }
-      : type.ShardIteratorType === 'LATEST'
-        ? { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: startedAt }
-        : type;
-
-  const read = async (shardId: string, first: string, type: IteratorType): Promise<void> => {
-    const abort = reading.signal;
-    states.set(shardId, 'reading');
-    let it = first;
-    let last: string | undefined;
-    let failures = 0;
-    for (;;) {
-      let out: GetRecordsCommandOutput;
-      try {
-        listener.getRecordsCalls++;
-        out = await kinesis.send(new GetRecordsCommand({ ShardIterator: it }), { abortSignal: abort });
-      } catch (error) {
-        if (abort.aborted) return;
-        failures++;
-        if (errorName(error) === 'ExpiredIteratorException') {
-          const renewed = await open(shardId, renewal(type, last));
-          if (renewed === undefined) break;
-          it = renewed;
-          continue;
-        }
-        if (isRetryable(error)) listener.throttled++;
-        else {
-          report(shardId, 'GetRecords', error);
-          if (errorName(error) === 'ResourceNotFoundException') break;
-        }
-        if (!(await pause(failures, abort))) return;
-        continue;
-      }
-      failures = 0;
-      const records = out.Records ?? [];
-      if (records.length > 0) {
-        last = records.at(-1)?.SequenceNumber;
-        // Ids (shard and sequence number) cannot repeat: each shard is read once, in order, and
-        // an expired iterator resumes after the last record read.
-        listener.append(toEntries(shardId, records), true);
-      }
-      if (!out.NextShardIterator) {
-        // Closed and drained: its children are next, once all their parents are drained too.
-        for (const child of out.ChildShards ?? []) {
-          const childId = child.ShardId as string;
-          if (!states.has(childId)) states.set(childId, 'pending');
-          parentsOf.set(childId, child.ParentShards as string[]);
-        }
-        break;
-      }
-      it = out.NextShardIterator;
-      if (
-        !((out.MillisBehindLatest as number) > 0 || records.length >= GET_RECORDS_PAGE) &&
-        !(await sleep(v.pollInterval, abort).then(
-          () => true,
-          () => false,
-        ))
-      )
-        return;
-    }
-    states.set(shardId, 'drained');
-    startReady();
-  };
-
-  // Resolve every starting iterator before returning: `now` must not miss what is put next.
-  let firsts: string[];
+  const reader = new ShardReader<_Record>({
+    source,
+    from: v.from === 'now' ? 'latest' : v.from,
+    startedAt,
+    pollInterval: v.pollInterval,
+    minPause: MIN_POLL_INTERVAL_MS,
+    backoff: SHARD_BACKOFF,
+    // Ids (shard and sequence number) cannot repeat: each shard is read once, in order, and an
+    // expired iterator resumes after the last record read.
+    onRecords: (shardId, records) =>
+      listener.append(
+        toEntries<T>(shardId, records, v.decode, ctx.clock.now(), (sequenceNumber) =>
+          report(
+            shardId,
+            `decoding record ${sequenceNumber} as JSON (decode: 'json'; kept as text)`,
+            'not JSON',
+          ),
+        ),
+        true,
+      ),
+    onError: report,
+  });
+  listener = new KinesisListener<T>({
+    id,
+    resources: { listenerId: id, kind: 'kinesis', region },
+    stream: v.label,
+    reader,
+    onStop: () => ctx.listenerStopped(id),
+  });
   try {
-    firsts = await Promise.all(
-      start.map((s) => iterator(s.ShardId as string, firstType, signal ?? reading.signal)),
-    );
+    await reader.start(shards, signal);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw new ListenerSetupError(
@@ -641,9 +450,5 @@ export const createKinesisListener = async <T = unknown>(
       { cause: error },
     );
   }
-
-  start.forEach((s, i) => {
-    track(read(s.ShardId as string, firsts[i] as string, firstType));
-  });
   return listener;
 };

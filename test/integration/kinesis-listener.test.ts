@@ -131,7 +131,7 @@ describe('capture', () => {
     expectOrderedByKey(events, (e) => e.data.key);
     expectComplete(events, KEYS, 5);
     expect(listener.received[0]?.event).toBe(listener.events[0]);
-    expect(listener.getRecordsCalls).toBeGreaterThan(0);
+    expect(listener.stats.getRecordsCalls).toBeGreaterThan(0);
   });
 
   it("'now' sees only records put after it returned, none missed", async () => {
@@ -257,7 +257,7 @@ describe('throttling and failures', () => {
     for (let round = 0; round < 4; round++) await put(stream, items(KEYS, 3, round * 3));
     const events = await listener.waitForEvents(undefined, { count: KEYS.length * 12, timeout: 15_000 });
     expectComplete(events, KEYS, 12);
-    expect(listener.throttled).toBeGreaterThan(0);
+    expect(listener.stats.throttled).toBeGreaterThan(0);
   });
 
   it.skipIf(emulatorOnly)('retries throttled GetShardIterator calls at setup', async () => {
@@ -273,7 +273,7 @@ describe('throttling and failures', () => {
       ],
     });
     await using listener = await add({ streamName: stream }, bare);
-    expect(listener.throttled).toBe(2);
+    expect(listener.stats.throttled).toBe(2);
     await put(stream, [{ key: 'x', n: 0 }]);
     expect((await listener.waitForEvent(undefined, { timeout: 5_000 })).data.key).toBe('x');
   });
@@ -392,9 +392,9 @@ describe('throttling and failures', () => {
     await kinesis.send(new DeleteStreamCommand({ StreamName: stream }));
     const error = await listener.waitForEvent(undefined, { timeout: 5_000 }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/ResourceNotFound|not found/);
-    const calls = listener.getRecordsCalls;
+    const calls = listener.stats.getRecordsCalls;
     await new Promise((r) => setTimeout(r, 500));
-    expect(listener.getRecordsCalls).toBe(calls);
+    expect(listener.stats.getRecordsCalls).toBe(calls);
   });
 
   it.skipIf(emulatorOnly)(
@@ -422,9 +422,9 @@ describe('throttling and failures', () => {
       });
       const error = await listener.waitForEvent(undefined, { timeout: 5_000 }).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/GetShardIterator failed/);
-      const calls = listener.getRecordsCalls;
+      const calls = listener.stats.getRecordsCalls;
       await new Promise((r) => setTimeout(r, 500));
-      expect(listener.getRecordsCalls).toBe(calls);
+      expect(listener.stats.getRecordsCalls).toBe(calls);
     },
   );
 
@@ -521,9 +521,9 @@ describe('throttling and failures', () => {
       .catch((e: unknown) => e);
     expect((errors as Error).message).toMatch(/GetShardIterator failed/);
     await new Promise((r) => setTimeout(r, 400));
-    const calls = listener.getRecordsCalls;
+    const calls = listener.stats.getRecordsCalls;
     await new Promise((r) => setTimeout(r, 400));
-    expect(listener.getRecordsCalls).toBe(calls);
+    expect(listener.stats.getRecordsCalls).toBe(calls);
   });
 });
 
@@ -645,9 +645,9 @@ describe('listener contract', () => {
     await listener.stop();
     expect(listener.stopped).toBe(true);
     expect(await pending).toBeInstanceOf(ListenerStoppedError);
-    const calls = listener.getRecordsCalls;
+    const calls = listener.stats.getRecordsCalls;
     await new Promise((r) => setTimeout(r, 300));
-    expect(listener.getRecordsCalls).toBe(calls);
+    expect(listener.stats.getRecordsCalls).toBe(calls);
   });
 });
 
