@@ -462,6 +462,14 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
   }
 }
 
+/** Counters of a queue listener. */
+export interface QueueListenerStats {
+  /** ReceiveMessage calls made so far. */
+  readonly receiveCalls: number;
+  /** Control (readiness) messages received (deleted, never buffered). */
+  readonly controlCount: number;
+}
+
 export interface QueueListenerInit<TEvent = unknown> extends BufferedListenerInit {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -500,10 +508,10 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
   readonly #deletes = new Set<Promise<void>>();
   #inflight: AbortController | undefined;
   #looping = false;
-  /** How many control (readiness) messages arrived. */
-  controlCount = 0;
-  /** ReceiveMessage calls made (for tests and benchmarks). */
-  receiveCalls = 0;
+  #controlCount = 0;
+  #receiveCalls = 0;
+  /** Read-only counters (for tests and benchmarks). */
+  readonly stats: QueueListenerStats;
 
   constructor(init: QueueListenerInit<TEvent>) {
     super(init);
@@ -512,6 +520,18 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     this.#clock = init.clock;
     this.#isControl = init.isControl;
     this.#parse = init.parse ?? parseMessage;
+    const counters = (): QueueListenerStats => ({
+      receiveCalls: this.#receiveCalls,
+      controlCount: this.#controlCount,
+    });
+    this.stats = Object.freeze({
+      get receiveCalls() {
+        return counters().receiveCalls;
+      },
+      get controlCount() {
+        return counters().controlCount;
+      },
+    });
   }
 
   /** The queue's name, for messages. */
@@ -551,7 +571,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
       const controller = new AbortController();
       this.#inflight = controller;
       try {
-        this.receiveCalls++;
+        this.#receiveCalls++;
         const out = await this.#sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: this.#queueUrl,
@@ -603,7 +623,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
     const entries: ReceivedEvent<TEvent>[] = [];
     for (const message of messages) {
       const entry = this.#parse(message, now);
-      if (this.#isControl?.(entry)) this.controlCount++;
+      if (this.#isControl?.(entry)) this.#controlCount++;
       else entries.push(entry);
     }
     this.#delete(messages);
@@ -632,7 +652,7 @@ export class QueueListener<TDetail = unknown, TEvent = EventBridgeEvent<TDetail>
       timeoutMs,
       option: 'readiness.timeout',
       signal,
-      afterScan: () => (this.controlCount > 0 ? { value: undefined } : undefined),
+      afterScan: () => (this.#controlCount > 0 ? { value: undefined } : undefined),
       onTimeout: () => {
         throw new EventTimeoutError(
           `Listener ${this.id}: the readiness event did not arrive within ${timeoutMs} ms, so the new rule may not deliver yet. Check that readiness.event matches the listener's pattern, or raise readiness.timeout.`,

@@ -185,81 +185,10 @@ interface MutableNode {
 
 const byStart = (a: MutableNode, b: MutableNode): number => a.startTime - b.startTime;
 
-/** Lists up to this long are sorted by insertion; longer ones by merging runs of this length. */
-const RUN = 24;
-
-/** Stable insertion sort by start time of list[from..to) (finite start times only). */
-const insertionSort = (list: MutableNode[], from: number, to: number): void => {
-  for (let i = from + 1; i < to; i++) {
-    const item = list[i] as MutableNode;
-    const t = item.startTime;
-    let j = i - 1;
-    while (j >= from && (list[j] as MutableNode).startTime > t) {
-      list[j + 1] = list[j] as MutableNode;
-      j--;
-    }
-    list[j + 1] = item;
-  }
-};
-
-/**
- * Sorts by start time in place, stably: the same order as `list.sort(byStart)`, without a
- * comparator call per comparison, and without any work for a list already in order (the usual
- * case: subsegments arrive in start order). Start times that are not finite numbers (malformed
- * documents) leave the ordering to the built-in sort, exactly as before.
- */
+/** Sorts by start time in place. `Array.prototype.sort` is stable (same start time: arrival order). */
 const sortByStart = (list: MutableNode[]): void => {
-  const n = list.length;
-  let sorted = true;
-  let prev = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const t = (list[i] as MutableNode).startTime;
-    if (!Number.isFinite(t)) {
-      list.sort(byStart);
-      return;
-    }
-    if (t < prev) sorted = false;
-    prev = t;
-  }
-  if (sorted) return;
-  if (n <= RUN) {
-    insertionSort(list, 0, n);
-    return;
-  }
-  for (let from = 0; from < n; from += RUN) insertionSort(list, from, Math.min(from + RUN, n));
-  // Bottom-up merges, ping-ponging between the list and one buffer.
-  let src = list;
-  let dst: MutableNode[] = new Array<MutableNode>(n);
-  for (let width = RUN; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const a = src[i] as MutableNode;
-        const b = src[j] as MutableNode;
-        if (b.startTime < a.startTime) {
-          dst[k++] = b;
-          j++;
-        } else {
-          dst[k++] = a;
-          i++;
-        }
-      }
-      while (i < mid) dst[k++] = src[i++] as MutableNode;
-      while (j < hi) dst[k++] = src[j++] as MutableNode;
-    }
-    const swap = src;
-    src = dst;
-    dst = swap;
-  }
-  if (src !== list) for (let i = 0; i < n; i++) list[i] = src[i] as MutableNode;
+  if (list.length > 1) list.sort(byStart);
 };
-
-/** Shared empty child list (most nodes are leaves); replaced by a real array on first push. */
-const NONE: MutableNode[] = [];
 
 const makeNode = (
   doc: XRaySegmentDocument | XRaySubsegmentDocument,
@@ -288,9 +217,9 @@ const makeNode = (
     throttle: doc.throttle === true,
     parentId,
     parent,
-    children: NONE,
+    children: [],
     segment: undefined as unknown as MutableNode,
-    childSegments: NONE,
+    childSegments: [],
     document: doc,
   };
   node.segment = segment ?? node;
@@ -372,15 +301,11 @@ const segmentPaths = (starts: readonly MutableNode[]): MutableNode[][] => {
   return paths;
 };
 
-/**
- * Builds the tree of one trace from its segment documents, in linear time. Subsegments stay
- * subsegments; a segment's parent may be a subsegment of another segment; a parent that has not
- * arrived makes the tree incomplete (`missing`, `orphans`), never an exception. Clock skew between
- * segments (a child starting before its parent) is tolerated.
- */
-export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[]): TraceTree => {
-  // Top-level documents, de-duplicated by id, become nodes first: `byId` holds them (in first
-  // arrival order) before it indexes the subsegments too.
+/** Top-level documents, de-duplicated by id (the better copy wins), as nodes in first-arrival order. */
+const indexTops = (
+  traceId: string,
+  inputs: readonly SegmentInput[],
+): { byId: Map<string, MutableNode>; tops: MutableNode[] } => {
   const byId = new Map<string, MutableNode>();
   const tops: MutableNode[] = [];
   for (const input of inputs) {
@@ -395,59 +320,57 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
       Object.assign(current, makeTop(doc, traceId)).segment = current;
     }
   }
+  return { byId, tops };
+};
 
-  const nodes: MutableNode[] = [];
-  const segments: MutableNode[] = [];
-  const pending: MutableNode[] = []; // nodes whose parent is resolved by id
-  const independents: { top: MutableNode; from: number; to: number }[] = [];
-  const linked = new Set<string>();
-  const inProgress: MutableNode[] = [];
-  let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  // Subsegment ids that repeat an id already indexed (rare): resolved below, as before, to the last
-  // node with that id in `nodes` order.
-  let repeated: Set<string> | undefined;
-  // Embedded subsegments: iterative walk (deep nesting must not overflow the stack); one stack reused.
-  const stack: MutableNode[] = [];
+/** Every node (tops and the subsegments they embed), in document order, with what later phases need. */
+interface Expanded {
+  readonly nodes: MutableNode[];
+  readonly segments: MutableNode[];
+  /** Nodes whose parent is resolved by id. */
+  readonly pending: MutableNode[];
+  /** Subsegments sent on their own, with the range of `nodes` they and their embedded ones fill. */
+  readonly independents: { top: MutableNode; from: number; to: number }[];
+  readonly linked: Set<string>;
+}
 
+/** Walks every top's embedded subsegments (iteratively: deep nesting must not overflow the stack). */
+const expand = (traceId: string, tops: readonly MutableNode[], byId: Map<string, MutableNode>): Expanded => {
+  const out: Expanded = { nodes: [], segments: [], pending: [], independents: [], linked: new Set() };
+  // Subsegment ids that repeat an id already indexed (rare): resolved to the last such node.
+  const repeated = new Set<string>();
   for (const top of tops) {
-    const doc = top.document;
     const independent = top.kind === 'subsegment';
-    const from = nodes.length;
-    nodes.push(top);
-    if (!independent) segments.push(top);
-    if (top.parentId !== undefined) pending.push(top);
-    addLinks(doc, traceId, linked);
-    stack.push(top);
-    while (stack.length > 0) {
-      const owner = stack.pop() as MutableNode;
+    const from = out.nodes.length;
+    out.nodes.push(top);
+    if (!independent) out.segments.push(top);
+    if (top.parentId !== undefined) out.pending.push(top);
+    addLinks(top.document, traceId, out.linked);
+    const stack: MutableNode[] = [top];
+    for (let owner = stack.pop(); owner !== undefined; owner = stack.pop()) {
       const subs = owner.document.subsegments;
-      if (!Array.isArray(subs) || subs.length === 0) continue;
-      // Exactly sized: most child lists never grow (a pushed array would reserve 17 slots).
-      const children = new Array<MutableNode>(subs.length);
-      let k = 0;
+      if (!Array.isArray(subs)) continue;
       for (const sub of subs) {
         const node = makeNode(sub, 'subsegment', traceId, owner.id, owner, owner.segment);
-        children[k++] = node;
-        nodes.push(node);
-        const size = byId.size;
+        owner.children.push(node);
+        out.nodes.push(node);
+        if (byId.has(node.id)) repeated.add(node.id);
         byId.set(node.id, node);
-        if (byId.size === size) {
-          repeated ??= new Set();
-          repeated.add(node.id);
-        }
-        addLinks(sub, traceId, linked);
+        addLinks(sub, traceId, out.linked);
         stack.push(node);
       }
-      owner.children = children;
     }
-    if (independent) independents.push({ top, from, to: nodes.length });
+    if (independent) out.independents.push({ top, from, to: out.nodes.length });
   }
+  if (repeated.size > 0) for (const node of out.nodes) if (repeated.has(node.id)) byId.set(node.id, node);
+  return out;
+};
 
-  if (repeated !== undefined) {
-    for (const node of nodes) if (repeated.has(node.id)) byId.set(node.id, node);
-  }
-
+/** Links nodes to their parents by id; a parent that has not arrived is missing (a segment then is an orphan). */
+const linkParents = (
+  pending: readonly MutableNode[],
+  byId: ReadonlyMap<string, MutableNode>,
+): { missing: Set<string>; orphans: MutableNode[] } => {
   const missing = new Set<string>();
   const orphans: MutableNode[] = [];
   for (const node of pending) {
@@ -458,52 +381,69 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
       continue;
     }
     node.parent = parent;
-    if (parent.children === NONE) parent.children = [node];
-    else parent.children.push(node);
+    parent.children.push(node);
   }
-  // Independent subsegments (and what they embed) belong to the segment of their parent chain.
-  if (independents.length > 0) {
-    const resolved = new Set<MutableNode>();
-    for (const { top, from, to } of independents) {
-      let owner: MutableNode = top;
-      const guard = new Set<MutableNode>([top]);
-      let cursor = top.parent;
-      while (cursor) {
-        const s = cursor.segment;
-        if (s.kind === 'segment' || resolved.has(s)) {
-          owner = s.segment;
-          break;
-        }
-        if (guard.has(s)) break; // a cycle of subsegments: no segment owns them
-        guard.add(s);
-        cursor = s.parent;
+  return { missing, orphans };
+};
+
+/** Independent subsegments (and what they embed) belong to the segment of their parent chain. */
+const assignIndependents = (expanded: Expanded): void => {
+  const resolved = new Set<MutableNode>();
+  for (const { top, from, to } of expanded.independents) {
+    let owner: MutableNode = top;
+    const guard = new Set<MutableNode>([top]);
+    let cursor = top.parent;
+    while (cursor) {
+      const s = cursor.segment;
+      if (s.kind === 'segment' || resolved.has(s)) {
+        owner = s.segment;
+        break;
       }
-      for (let i = from; i < to; i++) (nodes[i] as MutableNode).segment = owner;
-      resolved.add(top);
+      if (guard.has(s)) break; // a cycle of subsegments: no segment owns them
+      guard.add(s);
+      cursor = s.parent;
     }
+    for (let i = from; i < to; i++) (expanded.nodes[i] as MutableNode).segment = owner;
+    resolved.add(top);
   }
-  for (const node of segments) {
-    const parentSegment = node.parent?.segment;
-    if (!parentSegment || parentSegment === node) continue;
-    if (parentSegment.childSegments === NONE) parentSegment.childSegments = [node];
-    else parentSegment.childSegments.push(node);
-  }
+};
+
+/** Orders children by start time; returns the trace's time span and the nodes still in progress. */
+const settle = (nodes: readonly MutableNode[]): { start: number; end: number; inProgress: MutableNode[] } => {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  const inProgress: MutableNode[] = [];
   for (const node of nodes) {
-    if (node.children.length > 1) sortByStart(node.children);
-    if (node.childSegments.length > 1) sortByStart(node.childSegments);
+    sortByStart(node.children);
+    sortByStart(node.childSegments);
     if (node.startTime < start) start = node.startTime;
     const e = node.endTime ?? node.startTime;
     if (e > end) end = e;
     if (node.inProgress) inProgress.push(node);
   }
+  return nodes.length === 0 ? { start: 0, end: 0, inProgress } : { start, end, inProgress };
+};
+
+/**
+ * Builds the tree of one trace from its segment documents, in linear time. Subsegments stay
+ * subsegments; a segment's parent may be a subsegment of another segment; a parent that has not
+ * arrived makes the tree incomplete (`missing`, `orphans`), never an exception. Clock skew between
+ * segments (a child starting before its parent) is tolerated.
+ */
+export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[]): TraceTree => {
+  const { byId, tops } = indexTops(traceId, inputs);
+  const expanded = expand(traceId, tops, byId);
+  const { nodes, segments } = expanded;
+  const { missing, orphans } = linkParents(expanded.pending, byId);
+  assignIndependents(expanded);
+  for (const node of segments) {
+    const parentSegment = node.parent?.segment;
+    if (parentSegment && parentSegment !== node) parentSegment.childSegments.push(node);
+  }
+  const { start, end, inProgress } = settle(nodes);
   sortByStart(segments);
   sortByStart(orphans);
   const roots = segments.filter((s) => s.parentId === undefined);
-  if (nodes.length === 0) {
-    start = 0;
-    end = 0;
-  }
-
   // Root-to-leaf paths: built on first access (most callers never read them).
   let paths: MutableNode[][] | undefined;
   return {
@@ -521,7 +461,7 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
     complete: segments.length > 0 && missing.size === 0 && inProgress.length === 0,
     startTime: start,
     duration: end - start,
-    linkedTraceIds: [...linked],
+    linkedTraceIds: [...expanded.linked],
     linked: [],
     missingLinkedTraces: [],
     depthExceeded: false,

@@ -433,9 +433,11 @@ describe('throttling and failures', () => {
     const listener = await add({ streamName: stream });
     aws.local?.faults.set({ operationLatencyMs: { 'kinesis:GetRecords': 2_000 } });
     await new Promise((r) => setTimeout(r, 400));
-    const started = performance.now();
-    await listener.stop();
-    expect(performance.now() - started).toBeLessThan(1_000);
+    const calls = listener.stats.getRecordsCalls;
+    // Order, not a time bound: stop() resolves before the slow GetRecords would have answered.
+    const slowCallDone = new Promise((r) => setTimeout(r, 1_600, 'slow call answered'));
+    expect(await Promise.race([listener.stop().then(() => 'stopped'), slowCallDone])).toBe('stopped');
+    expect(listener.stats.getRecordsCalls).toBe(calls);
   });
 
   it.skipIf(emulatorOnly)('child shards: a failed GetShardIterator is reported and retried', async () => {
@@ -492,9 +494,11 @@ describe('throttling and failures', () => {
         operationLatencyMs: { 'kinesis:GetShardIterator': 1_000 },
       });
       await new Promise((r) => setTimeout(r, 500));
-      const started = performance.now();
-      await renewing.stop();
-      expect(performance.now() - started).toBeLessThan(900);
+      const calls = renewing.stats.getRecordsCalls;
+      // Order, not a time bound: stop() resolves before the slow GetShardIterator would have answered.
+      const slowCallDone = new Promise((r) => setTimeout(r, 500, 'slow call answered'));
+      expect(await Promise.race([renewing.stop().then(() => 'stopped'), slowCallDone])).toBe('stopped');
+      expect(renewing.stats.getRecordsCalls).toBe(calls);
     },
   );
 

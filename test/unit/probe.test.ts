@@ -287,7 +287,7 @@ describe('readiness (fake AWS)', () => {
       targetId: 't',
       readiness,
     })) as unknown as QueueListener;
-    expect(listener.controlCount).toBe(1);
+    expect(listener.stats.controlCount).toBe(1);
     expect(client.calls.filter((c) => c === 'PutEvents')).toHaveLength(1);
     queue.push('{"real":true}');
     await expect(listener.waitForEvent()).resolves.toEqual({ real: true });

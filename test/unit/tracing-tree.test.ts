@@ -244,31 +244,20 @@ describe('buildTraceTree', () => {
     expect(tree.roots[0]?.children).toEqual([]);
   });
 
-  it('builds a 10,000-segment trace quickly (linear)', () => {
-    const small = makeSyntheticTrace(2_500);
+  it('builds a 10,000-segment trace: every node once, children in time order', () => {
+    // Speed (and its growth with size) is measured in bench/ (rows "trace tree"), not here.
     const big = makeSyntheticTrace(10_000);
-    buildTraceTree(big.traceId, big.documents); // warm up
-    const time = (docs: readonly XRaySegmentDocument[]): number => {
-      let best = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < 5; i++) {
-        const t0 = performance.now();
-        buildTraceTree(big.traceId, docs);
-        best = Math.min(best, performance.now() - t0);
-      }
-      return best;
-    };
-    const tSmall = time(small.documents);
-    const tBig = time(big.documents);
     const tree = buildTraceTree(big.traceId, big.documents);
     expect(tree.complete).toBe(true);
     expect(tree.segments).toHaveLength(10_000);
     expect(tree.nodes).toHaveLength(10_000 + big.subsegmentCount);
+    expect(new Set(tree.nodes.map((n) => n.id)).size).toBe(tree.nodes.length);
     expect(tree.roots).toHaveLength(1);
     expect(tree.paths.length).toBeGreaterThan(6_000);
-    // Loose bounds (shared CI machines, coverage instrumentation); the bench measures precisely.
-    // 4x the segments: linear is ~4x the time (up to ~10x with GC and cache effects), quadratic 16x+.
-    expect(tBig).toBeLessThan(1_000);
-    expect(tBig / Math.max(tSmall, 1)).toBeLessThan(16);
+    for (const node of tree.nodes) {
+      const starts = node.children.map((c) => c.startTime);
+      expect(starts).toEqual([...starts].sort((x, y) => x - y));
+    }
   });
 
   it('rejects bad synthetic sizes', () => {
