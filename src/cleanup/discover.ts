@@ -64,149 +64,191 @@ export const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf
  * resource's tags are read from SQS / EventBridge itself: those, never the tagging API's copy,
  * decide what may be deleted.
  */
-export const discover = async (
+export const discover = (
   env: RemovalEnv,
   taggingFilters: readonly { Key: string; Values: string[] }[],
-): Promise<Discovery> => {
-  const { clients, signal, limits, retry } = env;
-  const sendOpts = signal ? { abortSignal: signal } : {};
-  const call = <T>(limit: Limiter, task: () => Promise<T>): Promise<T> =>
-    limit(() => retryCall(task, { ...retry, signal }));
-  const sqs = clients.get('sqs');
-  const events = clients.get('eventBridge');
-  const discovery: Discovery = { queues: [], rules: [], failures: [], warnings: [] };
-  const failed = (resource: string, error: unknown): void => {
-    if (signal?.aborted) throw signal.reason;
-    discovery.failures.push({ resource, error });
-  };
+): Promise<Discovery> => new Discoverer(env, taggingFilters).run();
 
+/** One discovery: listings and tag reads run concurrently; reads start as soon as a listing names a resource. */
+class Discoverer {
+  readonly #env: RemovalEnv;
+  readonly #taggingFilters: readonly { Key: string; Values: string[] }[];
+  readonly #sendOpts: { abortSignal?: AbortSignal };
+  readonly #discovery: Discovery = { queues: [], rules: [], failures: [], warnings: [] };
   /** Queue name -> URL (or undefined when known only by ARN). */
-  const queueUrls = new Map<string, string | undefined>();
+  readonly #queueUrls = new Map<string, string | undefined>();
   /** Queue name -> owner account, for queues known only by ARN. */
-  const queueAccounts = new Map<string, string>();
-  const rules = new Map<string, { name: string; bus: string }>();
+  readonly #queueAccounts = new Map<string, string>();
+  readonly #rules = new Map<string, { name: string; bus: string }>();
   /** Tag reads, started as soon as a listing names a resource. */
-  const reads: Promise<void>[] = [];
-  const read = (task: Promise<void>): void => {
+  readonly #reads: Promise<void>[] = [];
+
+  constructor(env: RemovalEnv, taggingFilters: readonly { Key: string; Values: string[] }[]) {
+    this.#env = env;
+    this.#taggingFilters = taggingFilters;
+    this.#sendOpts = env.signal ? { abortSignal: env.signal } : {};
+  }
+
+  async run(): Promise<Discovery> {
+    const [, , tagged] = await Promise.all([this.#listQueues(), this.#listRules(), this.#listTagged()]);
+    // Merged after the listings, so a queue both listed and tagged keeps its listed URL.
+    for (const arn of tagged) {
+      const queue = parseQueueArn(arn);
+      const rule = parseRuleArn(arn);
+      if (queue) {
+        this.#queueAccounts.set(queue.name, queue.account);
+        this.#addQueue(queue.name, undefined);
+      } else if (rule) {
+        this.#addRule(arn, rule);
+      }
+    }
+    await Promise.all(this.#reads);
+    return this.#discovery;
+  }
+
+  #call<T>(limit: Limiter, task: () => Promise<T>): Promise<T> {
+    return limit(() => retryCall(task, { ...this.#env.retry, signal: this.#env.signal }));
+  }
+
+  #failed(resource: string, error: unknown): void {
+    if (this.#env.signal?.aborted) throw this.#env.signal.reason;
+    this.#discovery.failures.push({ resource, error });
+  }
+
+  #read(task: Promise<void>): void {
     // Awaited at the end; the no-op handler keeps an early abort from being an unhandled rejection.
     task.catch(() => undefined);
-    reads.push(task);
-  };
-  const addQueue = (name: string, url: string | undefined): void => {
-    if (queueUrls.has(name)) return;
-    queueUrls.set(name, url);
-    read(readQueue(name, url));
-  };
-  const addRule = (arn: string, rule: { name: string; bus: string }): void => {
-    if (rules.has(arn)) return;
-    rules.set(arn, rule);
-    read(readRule(arn, rule));
-  };
+    this.#reads.push(task);
+  }
 
-  const readQueue = async (name: string, knownUrl: string | undefined): Promise<void> => {
+  #addQueue(name: string, url: string | undefined): void {
+    if (this.#queueUrls.has(name)) return;
+    this.#queueUrls.set(name, url);
+    this.#read(this.#readQueue(name, url));
+  }
+
+  #addRule(arn: string, rule: { name: string; bus: string }): void {
+    if (this.#rules.has(arn)) return;
+    this.#rules.set(arn, rule);
+    this.#read(this.#readRule(arn, rule));
+  }
+
+  async #readQueue(name: string, knownUrl: string | undefined): Promise<void> {
+    const sqs = this.#env.clients.get('sqs');
+    const limit = this.#env.limits.sqs;
     try {
       const url =
         knownUrl ??
         ((
-          await call(limits.sqs, () =>
+          await this.#call(limit, () =>
             sqs.send(
-              new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: queueAccounts.get(name) }),
-              sendOpts,
+              new GetQueueUrlCommand({
+                QueueName: name,
+                QueueOwnerAWSAccountId: this.#queueAccounts.get(name),
+              }),
+              this.#sendOpts,
             ),
           )
         ).QueueUrl as string);
-      const { Tags } = await call(limits.sqs, () =>
-        sqs.send(new ListQueueTagsCommand({ QueueUrl: url }), sendOpts),
+      const { Tags } = await this.#call(limit, () =>
+        sqs.send(new ListQueueTagsCommand({ QueueUrl: url }), this.#sendOpts),
       );
-      discovery.queues.push({ url, name, tags: Tags ?? {} });
+      this.#discovery.queues.push({ url, name, tags: Tags ?? {} });
     } catch (error) {
-      if (!isNotFound(error)) failed(knownUrl ?? `queue ${name}`, error);
+      if (!isNotFound(error)) this.#failed(knownUrl ?? `queue ${name}`, error);
     }
-  };
-  const readRule = async (arn: string, rule: { name: string; bus: string }): Promise<void> => {
-    try {
-      const { Tags } = await call(limits.eventBridge, () =>
-        events.send(new ListTagsForResourceCommand({ ResourceARN: arn }), sendOpts),
-      );
-      discovery.rules.push({ arn, ...rule, tags: tagList(Tags) });
-    } catch (error) {
-      if (!isNotFound(error)) failed(arn, error);
-    }
-  };
+  }
 
-  const listQueues = async (): Promise<void> => {
+  async #readRule(arn: string, rule: { name: string; bus: string }): Promise<void> {
+    try {
+      const { Tags } = await this.#call(this.#env.limits.eventBridge, () =>
+        this.#env.clients
+          .get('eventBridge')
+          .send(new ListTagsForResourceCommand({ ResourceARN: arn }), this.#sendOpts),
+      );
+      this.#discovery.rules.push({ arn, ...rule, tags: tagList(Tags) });
+    } catch (error) {
+      if (!isNotFound(error)) this.#failed(arn, error);
+    }
+  }
+
+  async #listQueues(): Promise<void> {
+    const sqs = this.#env.clients.get('sqs');
     try {
       const all = await pages(
         (token) =>
-          call(limits.sqs, () =>
+          this.#call(this.#env.limits.sqs, () =>
             sqs.send(
               new ListQueuesCommand({
                 QueueNamePrefix: NAME_PREFIX,
                 MaxResults: 1000,
                 ...(token ? { NextToken: token } : {}),
               }),
-              sendOpts,
+              this.#sendOpts,
             ),
           ),
         (page) => page.NextToken,
       );
-      for (const url of all.flatMap((p) => p.QueueUrls ?? [])) addQueue(queueNameOfUrl(url), url);
+      for (const url of all.flatMap((p) => p.QueueUrls ?? [])) this.#addQueue(queueNameOfUrl(url), url);
     } catch (error) {
-      failed('sqs:ListQueues', error);
+      this.#failed('sqs:ListQueues', error);
     }
-  };
+  }
 
-  const listRules = async (): Promise<void> => {
+  async #listRules(): Promise<void> {
+    const events = this.#env.clients.get('eventBridge');
     let buses: EventBus[];
     try {
       const all = await pages(
         (token) =>
-          call(limits.eventBridge, () =>
+          this.#call(this.#env.limits.eventBridge, () =>
             events.send(
               new ListEventBusesCommand({ Limit: 100, ...(token ? { NextToken: token } : {}) }),
-              sendOpts,
+              this.#sendOpts,
             ),
           ),
         (page) => page.NextToken,
       );
       buses = all.flatMap((p) => p.EventBuses ?? []);
     } catch (error) {
-      return failed('events:ListEventBuses', error);
+      return this.#failed('events:ListEventBuses', error);
     }
-    await Promise.all(
-      buses.map(async ({ Name: bus = 'default' }) => {
-        try {
-          await pages(
-            (token) =>
-              call(limits.eventBridge, () =>
-                events.send(
-                  new ListRulesCommand({
-                    EventBusName: bus,
-                    NamePrefix: NAME_PREFIX,
-                    Limit: 100,
-                    ...(token ? { NextToken: token } : {}),
-                  }),
-                  sendOpts,
-                ),
-              ),
-            // Each page's rules get their tags read while the next page is fetched.
-            (page) => {
-              for (const rule of page.Rules ?? []) {
-                if (rule.Arn && rule.Name) addRule(rule.Arn, { name: rule.Name, bus });
-              }
-              return page.NextToken;
-            },
-          );
-        } catch (error) {
-          failed(`events:ListRules on bus ${bus}`, error);
-        }
-      }),
-    );
-  };
+    await Promise.all(buses.map(({ Name: bus = 'default' }) => this.#listRulesOn(bus)));
+  }
 
-  const listTagged = async (): Promise<void> => {
-    const tagging = clients.get('tagging');
-    let mappings: ResourceTagMapping[];
+  async #listRulesOn(bus: string): Promise<void> {
+    const events = this.#env.clients.get('eventBridge');
+    try {
+      await pages(
+        (token) =>
+          this.#call(this.#env.limits.eventBridge, () =>
+            events.send(
+              new ListRulesCommand({
+                EventBusName: bus,
+                NamePrefix: NAME_PREFIX,
+                Limit: 100,
+                ...(token ? { NextToken: token } : {}),
+              }),
+              this.#sendOpts,
+            ),
+          ),
+        // Each page's rules get their tags read while the next page is fetched.
+        (page) => {
+          for (const rule of page.Rules ?? []) {
+            if (rule.Arn && rule.Name) this.#addRule(rule.Arn, { name: rule.Name, bus });
+          }
+          return page.NextToken;
+        },
+      );
+    } catch (error) {
+      this.#failed(`events:ListRules on bus ${bus}`, error);
+    }
+  }
+
+  /** ARNs the tagging API has for the marker and filters; a warning (not a failure) when it cannot be used. */
+  async #listTagged(): Promise<string[]> {
+    const tagging = this.#env.clients.get('tagging');
+    const { signal } = this.#env;
     try {
       const all = await pages(
         (token) =>
@@ -214,46 +256,30 @@ export const discover = async (
             () =>
               tagging.send(
                 new GetResourcesCommand({
-                  TagFilters: [...taggingFilters],
+                  TagFilters: [...this.#taggingFilters],
                   ResourceTypeFilters: ['sqs', 'events:rule'],
                   ResourcesPerPage: 100,
                   ...(token ? { PaginationToken: token } : {}),
                 }),
-                sendOpts,
+                this.#sendOpts,
               ),
-            { ...retry, signal },
+            { ...this.#env.retry, signal },
           ),
         (page) => page.PaginationToken,
       );
-      mappings = all.flatMap((p) => p.ResourceTagMappingList ?? []);
+      return all
+        .flatMap((p) => p.ResourceTagMappingList ?? [])
+        .map((m: ResourceTagMapping) => m.ResourceARN ?? '');
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      discovery.warnings.push(
+      this.#discovery.warnings.push(
         `The Resource Groups Tagging API could not be used (${describeError(error)}); leftovers were found by name only. ` +
           'Allow tag:GetResources to also find resources renamed or listed late.',
       );
-      return;
-    }
-    tagged = mappings.map((m) => m.ResourceARN ?? '');
-  };
-
-  let tagged: string[] = [];
-  await Promise.all([listQueues(), listRules(), listTagged()]);
-  // Merged after the listings, so a queue both listed and tagged keeps its listed URL.
-  for (const arn of tagged) {
-    const queue = parseQueueArn(arn);
-    const rule = parseRuleArn(arn);
-    if (queue) {
-      queueAccounts.set(queue.name, queue.account);
-      addQueue(queue.name, undefined);
-    } else if (rule) {
-      addRule(arn, rule);
+      return [];
     }
   }
-
-  await Promise.all(reads);
-  return discovery;
-};
+}
 
 /**
  * SNS subscriptions whose endpoint is one of `queues` (by owner account and name), by queue URL.

@@ -88,171 +88,223 @@ export const simpleEnv = (clients: ClientSet, signal?: AbortSignal): RemovalEnv 
  * anything is deleted (unless `verified` says the caller just did); an unmarked resource is a failure.
  * Never throws except for the caller's abort; failures are returned.
  */
-export const removeListener = async (
+export const removeListener = (
   env: RemovalEnv,
   resources: ListenerResources,
   verified: Verified = {},
-): Promise<RemovalOutcome> => {
-  const { clients, signal, limits, retry } = env;
-  const { listenerId } = resources;
-  const outcome: RemovalOutcome = { removed: [], failures: [] };
-  const sendOpts = signal ? { abortSignal: signal } : {};
-  const call = <T>(limit: Limiter, task: () => Promise<T>): Promise<T> =>
-    limit(() => retryCall(task, { ...retry, signal }));
-  const events = clients.get('eventBridge');
-  const sqs = clients.get('sqs');
-  const removed = (kind: RemovedResource['kind'], resource: string): void => {
-    outcome.removed.push({ kind, resource, listenerId });
-  };
-  const failed = (resource: string, error: unknown): void => {
-    if (signal?.aborted) throw signal.reason;
-    outcome.failures.push({ resource, error });
-  };
+): Promise<RemovalOutcome> => new ListenerRemoval(env, resources, verified).run();
 
-  const removeRule = async (): Promise<void> => {
+/** A rule to remove: its name, bus, and the label messages use. */
+interface RuleRef {
+  readonly name: string;
+  readonly bus: string;
+  readonly label: string;
+}
+
+/** One listener's removal (see {@link removeListener}). */
+class ListenerRemoval {
+  readonly #env: RemovalEnv;
+  readonly #resources: ListenerResources;
+  readonly #verified: Verified;
+  readonly #sendOpts: { abortSignal?: AbortSignal };
+  readonly #outcome: RemovalOutcome = { removed: [], failures: [] };
+
+  constructor(env: RemovalEnv, resources: ListenerResources, verified: Verified) {
+    this.#env = env;
+    this.#resources = resources;
+    this.#verified = verified;
+    this.#sendOpts = env.signal ? { abortSignal: env.signal } : {};
+  }
+
+  async run(): Promise<RemovalOutcome> {
+    // The queue's marker is read while the rule goes; the queue itself goes last.
+    const [queueUrl] = await Promise.all([this.#checkQueue(), this.#removeRule(), this.#unsubscribe()]);
+    if (queueUrl !== undefined) await this.#deleteQueue(queueUrl);
+    return this.#outcome;
+  }
+
+  #call<T>(limit: Limiter, task: () => Promise<T>): Promise<T> {
+    return limit(() => retryCall(task, { ...this.#env.retry, signal: this.#env.signal }));
+  }
+
+  #removed(kind: RemovedResource['kind'], resource: string): void {
+    this.#outcome.removed.push({ kind, resource, listenerId: this.#resources.listenerId });
+  }
+
+  #failed(resource: string, error: unknown): void {
+    if (this.#env.signal?.aborted) throw this.#env.signal.reason;
+    this.#outcome.failures.push({ resource, error });
+  }
+
+  /** The rule the record names (by name or ARN), if any. */
+  #rule(): RuleRef | undefined {
+    const resources = this.#resources;
     const parsed = resources.ruleArn ? parseRuleArn(resources.ruleArn) : undefined;
     const name = resources.ruleName ?? parsed?.name;
-    if (name === undefined) return;
+    if (name === undefined) return undefined;
     const bus = resources.eventBusName ?? parsed?.bus ?? 'default';
-    const label = resources.ruleArn ?? `rule ${bus}/${name}`;
-    if (!verified.rule) {
-      try {
-        const arn =
-          resources.ruleArn ??
-          (
-            await call(limits.eventBridge, () =>
-              events.send(new DescribeRuleCommand({ Name: name, EventBusName: bus }), sendOpts),
-            )
-          ).Arn;
-        const { Tags } = await call(limits.eventBridge, () =>
-          events.send(new ListTagsForResourceCommand({ ResourceARN: arn }), sendOpts),
-        );
-        if (!isManaged(tagList(Tags))) return failed(label, unmanagedError(label));
-      } catch (error) {
-        if (isNotFound(error)) return removed('rule', label);
-        return failed(label, error);
-      }
-    }
-    const listTargets = async (): Promise<string[]> => {
-      const ids: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await call(limits.eventBridge, () =>
-          events.send(
-            new ListTargetsByRuleCommand({
-              Rule: name,
-              EventBusName: bus,
-              ...(token ? { NextToken: token } : {}),
-            }),
-            sendOpts,
-          ),
-        );
-        for (const t of page.Targets ?? []) if (t.Id) ids.push(t.Id);
-        token = page.NextToken;
-      } while (token);
-      return ids;
-    };
-    const removeTargets = async (ids: string[]): Promise<void> => {
-      if (ids.length === 0) return;
-      const out = await call(limits.eventBridge, () =>
-        events.send(new RemoveTargetsCommand({ Rule: name, EventBusName: bus, Ids: ids }), sendOpts),
-      );
-      if (out.FailedEntryCount) {
-        const entries = (out.FailedEntries ?? []).map(
-          (e) => `${e.TargetId}: ${e.ErrorCode} ${e.ErrorMessage}`,
-        );
-        throw new EventProbeError(
-          `RemoveTargets on ${label} failed for ${out.FailedEntryCount} target(s): ${entries.join('; ')}`,
-        );
-      }
-    };
-    const deleteRule = (): Promise<unknown> =>
-      call(limits.eventBridge, () =>
-        events.send(new DeleteRuleCommand({ Name: name, EventBusName: bus }), sendOpts),
-      );
+    return { name, bus, label: resources.ruleArn ?? `rule ${bus}/${name}` };
+  }
+
+  /** True when the rule carries the marker tag (false: recorded as a failure, or gone: recorded as removed). */
+  async #ruleIsOurs(rule: RuleRef): Promise<boolean> {
+    if (this.#verified.rule) return true;
+    const events = this.#env.clients.get('eventBridge');
     try {
-      await removeTargets(resources.targetId ? [resources.targetId] : await listTargets());
+      const arn =
+        this.#resources.ruleArn ??
+        (
+          await this.#call(this.#env.limits.eventBridge, () =>
+            events.send(new DescribeRuleCommand({ Name: rule.name, EventBusName: rule.bus }), this.#sendOpts),
+          )
+        ).Arn;
+      const { Tags } = await this.#call(this.#env.limits.eventBridge, () =>
+        events.send(new ListTagsForResourceCommand({ ResourceARN: arn }), this.#sendOpts),
+      );
+      if (isManaged(tagList(Tags))) return true;
+      this.#failed(rule.label, unmanagedError(rule.label));
     } catch (error) {
-      if (isNotFound(error)) return removed('rule', label);
+      if (isNotFound(error)) this.#removed('rule', rule.label);
+      else this.#failed(rule.label, error);
+    }
+    return false;
+  }
+
+  async #listTargets(rule: RuleRef): Promise<string[]> {
+    const events = this.#env.clients.get('eventBridge');
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#call(this.#env.limits.eventBridge, () =>
+        events.send(
+          new ListTargetsByRuleCommand({
+            Rule: rule.name,
+            EventBusName: rule.bus,
+            ...(token ? { NextToken: token } : {}),
+          }),
+          this.#sendOpts,
+        ),
+      );
+      for (const t of page.Targets ?? []) if (t.Id) ids.push(t.Id);
+      token = page.NextToken;
+    } while (token);
+    return ids;
+  }
+
+  async #removeTargets(rule: RuleRef, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const events = this.#env.clients.get('eventBridge');
+    const out = await this.#call(this.#env.limits.eventBridge, () =>
+      events.send(
+        new RemoveTargetsCommand({ Rule: rule.name, EventBusName: rule.bus, Ids: ids }),
+        this.#sendOpts,
+      ),
+    );
+    if (out.FailedEntryCount) {
+      const entries = (out.FailedEntries ?? []).map((e) => `${e.TargetId}: ${e.ErrorCode} ${e.ErrorMessage}`);
+      throw new EventProbeError(
+        `RemoveTargets on ${rule.label} failed for ${out.FailedEntryCount} target(s): ${entries.join('; ')}`,
+      );
+    }
+  }
+
+  #deleteRule(rule: RuleRef): Promise<unknown> {
+    const events = this.#env.clients.get('eventBridge');
+    return this.#call(this.#env.limits.eventBridge, () =>
+      events.send(new DeleteRuleCommand({ Name: rule.name, EventBusName: rule.bus }), this.#sendOpts),
+    );
+  }
+
+  /** The rule's targets, then the rule. */
+  async #removeRule(): Promise<void> {
+    const rule = this.#rule();
+    if (rule === undefined || !(await this.#ruleIsOurs(rule))) return;
+    const { targetId } = this.#resources;
+    try {
+      await this.#removeTargets(rule, targetId ? [targetId] : await this.#listTargets(rule));
+    } catch (error) {
+      if (isNotFound(error)) return this.#removed('rule', rule.label);
       // The rule cannot be deleted while it has targets: report the targets and leave it.
-      return failed(`${label} (targets)`, error);
+      return this.#failed(`${rule.label} (targets)`, error);
     }
     try {
-      await deleteRule();
+      await this.#deleteRule(rule);
     } catch (error) {
-      if (isNotFound(error)) return removed('rule', label);
-      if (resources.targetId === undefined) return failed(label, error);
+      if (isNotFound(error)) return this.#removed('rule', rule.label);
+      if (targetId === undefined) return this.#failed(rule.label, error);
       // Someone added targets besides the listener's own: the rule is ours, so remove them all and retry.
       try {
-        await removeTargets(await listTargets());
-        await deleteRule();
+        await this.#removeTargets(rule, await this.#listTargets(rule));
+        await this.#deleteRule(rule);
       } catch (retryError) {
-        if (isNotFound(retryError)) return removed('rule', label);
-        return failed(label, retryError);
+        if (isNotFound(retryError)) return this.#removed('rule', rule.label);
+        return this.#failed(rule.label, retryError);
       }
     }
-    removed('rule', label);
-  };
+    this.#removed('rule', rule.label);
+  }
 
-  const unsubscribe = async (): Promise<void> => {
-    const arn = resources.subscriptionArn;
+  async #unsubscribe(): Promise<void> {
+    const arn = this.#resources.subscriptionArn;
     if (arn === undefined) return;
-    const sns = clients.get('sns');
+    const sns = this.#env.clients.get('sns');
     try {
-      await call(limits.sns, () => sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }), sendOpts));
+      await this.#call(this.#env.limits.sns, () =>
+        sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }), this.#sendOpts),
+      );
     } catch (error) {
-      if (!isNotFound(error)) return failed(arn, error);
+      if (!isNotFound(error)) return this.#failed(arn, error);
     }
-    removed('subscription', arn);
-  };
+    this.#removed('subscription', arn);
+  }
 
-  // The queue's marker is read while the rule goes; the queue itself goes last.
-  const checkQueue = async (): Promise<string | undefined> => {
+  /** The queue's URL when it exists and carries the marker tag; else undefined (and why, recorded). */
+  async #checkQueue(): Promise<string | undefined> {
+    const resources = this.#resources;
     const parsed = resources.queueArn ? parseQueueArn(resources.queueArn) : undefined;
     const label = resources.queueUrl ?? resources.queueArn;
     if (label === undefined) return undefined;
+    const sqs = this.#env.clients.get('sqs');
     try {
       const url =
         resources.queueUrl ??
         ((
-          await call(limits.sqs, () =>
+          await this.#call(this.#env.limits.sqs, () =>
             sqs.send(
               new GetQueueUrlCommand({
                 QueueName: parsed?.name ?? label,
                 ...(parsed?.account ? { QueueOwnerAWSAccountId: parsed.account } : {}),
               }),
-              sendOpts,
+              this.#sendOpts,
             ),
           )
         ).QueueUrl as string);
-      if (!verified.queue) {
-        const { Tags } = await call(limits.sqs, () =>
-          sqs.send(new ListQueueTagsCommand({ QueueUrl: url }), sendOpts),
+      if (!this.#verified.queue) {
+        const { Tags } = await this.#call(this.#env.limits.sqs, () =>
+          sqs.send(new ListQueueTagsCommand({ QueueUrl: url }), this.#sendOpts),
         );
-        if (!isManaged(Tags)) return void failed(label, unmanagedError(label));
+        if (!isManaged(Tags)) return void this.#failed(label, unmanagedError(label));
       }
       return url;
     } catch (error) {
-      if (isNotFound(error)) removed('queue', label);
-      else failed(label, error);
+      if (isNotFound(error)) this.#removed('queue', label);
+      else this.#failed(label, error);
       return undefined;
     }
-  };
-
-  const [queueUrl] = await Promise.all([checkQueue(), removeRule(), unsubscribe()]);
-  if (queueUrl !== undefined) {
-    try {
-      await call(limits.sqs, () => sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }), sendOpts));
-    } catch (error) {
-      if (!isNotFound(error)) {
-        failed(queueUrl, error);
-        return outcome;
-      }
-    }
-    removed('queue', queueUrl);
   }
-  return outcome;
-};
+
+  async #deleteQueue(queueUrl: string): Promise<void> {
+    const sqs = this.#env.clients.get('sqs');
+    try {
+      await this.#call(this.#env.limits.sqs, () =>
+        sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }), this.#sendOpts),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) return this.#failed(queueUrl, error);
+    }
+    this.#removed('queue', queueUrl);
+  }
+}
 
 /** The CleanupError for a list of failures. */
 export const cleanupError = (what: string, failures: readonly RemovalFailure[]): CleanupError =>
