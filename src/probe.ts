@@ -22,6 +22,7 @@ import {
 } from './listeners/kinesis.js';
 import { type AddSnsListenerOptions, createSnsListener, type SnsEvent } from './listeners/sns.js';
 import type { EventBridgeEvent, Listener } from './listeners/types.js';
+import type { ListenerResources } from './resources/listener-resources.js';
 import { newRunId, validateRunId } from './resources/naming.js';
 import { type Tags, validateUserTags } from './resources/tags.js';
 import {
@@ -189,6 +190,57 @@ const lazyClients = (clientSet: ClientSet): ProbeClients =>
     ),
   ) as ProbeClients;
 
+/** The probe's lookups and helpers: each takes its client through `client` (which refuses once disposed). */
+const lookups = (
+  client: <K extends keyof ProbeClients>(operation: string, name: K) => ProbeClients[K],
+): Pick<
+  Probe,
+  | 'getStackOutputs'
+  | 'stackOutputs'
+  | 'getPhysicalIdFromStack'
+  | 'getTraceTree'
+  | 'retryGetTraceTreeUntil'
+  | 'generateMockEvent'
+  | 'putEvents'
+> => ({
+  getStackOutputs: async (stack, names, lookupOptions) =>
+    getStackOutputs(client('getStackOutputs', 'cloudFormation'), stack, names, lookupOptions),
+  stackOutputs: async (stack, names, lookupOptions) =>
+    getStackOutputs(client('stackOutputs', 'cloudFormation'), stack, names, lookupOptions),
+  getPhysicalIdFromStack: async (logicalId, stack, lookupOptions) =>
+    getPhysicalIdFromStack(
+      client('getPhysicalIdFromStack', 'cloudFormation'),
+      logicalId,
+      stack,
+      lookupOptions,
+    ),
+  getTraceTree: async (header, traceOptions) =>
+    getTraceTree(client('getTraceTree', 'xray'), header, traceOptions),
+  retryGetTraceTreeUntil: async (header, assertion, traceOptions) =>
+    retryGetTraceTreeUntil(client('retryGetTraceTreeUntil', 'xray'), header, assertion, traceOptions),
+  generateMockEvent: async (mockOptions) =>
+    generateMockEvent(client('generateMockEvent', 'schemas'), mockOptions),
+  putEvents: async (events, putOptions) => putEvents(client('putEvents', 'eventBridge'), events, putOptions),
+});
+
+/** What the probe gives its listeners: its record of what they created, removal, and the stop hook. */
+const listenerContext = (
+  clients: ClientSet,
+  run: { runId: string; tags: Tags; clock: Clock },
+  live: Map<string, LiveListener>,
+): ListenerContext => {
+  const created = new Map<string, ListenerResources>();
+  return {
+    clients,
+    ...run,
+    created,
+    record: (resources) => created.set(resources.listenerId, resources),
+    removeResources: (resources) => removeListenerResources(clients, resources),
+    forget: (id) => created.delete(id),
+    listenerStopped: (id) => live.delete(id),
+  };
+};
+
 /**
  * Creates a probe. Region, credentials and endpoint come from the options or the usual AWS
  * environment (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, profiles).
@@ -200,17 +252,7 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
   const clientSet = new ClientSet(options);
   /** Listeners that may still be receiving: halted before cleanup removes their resources. */
   const live = new Map<string, LiveListener>();
-  const ctx: ListenerContext = {
-    clients: clientSet,
-    runId: runId ?? newRunId(clock.now()),
-    tags,
-    clock,
-    created: new Map(),
-    record: (resources) => ctx.created.set(resources.listenerId, resources),
-    removeResources: (resources) => removeListenerResources(clientSet, resources),
-    forget: (id) => ctx.created.delete(id),
-    listenerStopped: (id) => live.delete(id),
-  };
+  const ctx = listenerContext(clientSet, { runId: runId ?? newRunId(clock.now()), tags, clock }, live);
   let disposing: Promise<void> | undefined;
   /** Refuses work once the probe is disposed (its clients are gone, and nothing would remove new resources). */
   const open = (operation: string): void => {
@@ -265,25 +307,7 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
       if (Array.isArray(removeOptions?.ids)) await haltAll(removeOptions.ids);
       return removeListenersOf(ctx, removeOptions);
     },
-    getStackOutputs: async (stack, names, lookupOptions) =>
-      getStackOutputs(client('getStackOutputs', 'cloudFormation'), stack, names, lookupOptions),
-    stackOutputs: async (stack, names, lookupOptions) =>
-      getStackOutputs(client('stackOutputs', 'cloudFormation'), stack, names, lookupOptions),
-    getPhysicalIdFromStack: async (logicalId, stack, lookupOptions) =>
-      getPhysicalIdFromStack(
-        client('getPhysicalIdFromStack', 'cloudFormation'),
-        logicalId,
-        stack,
-        lookupOptions,
-      ),
-    getTraceTree: async (header, traceOptions) =>
-      getTraceTree(client('getTraceTree', 'xray'), header, traceOptions),
-    retryGetTraceTreeUntil: async (header, assertion, traceOptions) =>
-      retryGetTraceTreeUntil(client('retryGetTraceTreeUntil', 'xray'), header, assertion, traceOptions),
-    generateMockEvent: async (mockOptions) =>
-      generateMockEvent(client('generateMockEvent', 'schemas'), mockOptions),
-    putEvents: async (events, putOptions) =>
-      putEvents(client('putEvents', 'eventBridge'), events, putOptions),
+    ...lookups(client),
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(
         () => clientSet.close(),

@@ -38,6 +38,92 @@ export interface EventBridgeSetupInput {
 
 const sendOptions = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
 
+/** What the steps share: names and ARNs computed up front, and the rule ARN PutRule returned. */
+interface Planned {
+  readonly ctx: ListenerContext;
+  readonly input: EventBridgeSetupInput;
+  readonly record: ResourceRecord;
+  readonly name: string;
+  readonly ruleArn: string;
+  readonly queueArn: string;
+  readonly tags: Record<string, string>;
+  actualRuleArn: string;
+}
+
+const createQueue = (p: Planned): SetupStep => ({
+  name: 'CreateQueue',
+  run: async (signal) => {
+    const out = await p.ctx.clients.get('sqs').send(
+      new CreateQueueCommand({
+        QueueName: p.name,
+        Attributes: listenerQueueAttributes('events.amazonaws.com', p.queueArn, p.ruleArn),
+        tags: p.tags,
+      }),
+      sendOptions(signal),
+    );
+    p.record.update({ queueUrl: out.QueueUrl as string });
+  },
+  undo: p.record.undo('queueUrl', 'queueArn'),
+});
+
+const putRule = (p: Planned): SetupStep => ({
+  name: 'PutRule',
+  run: async (signal) => {
+    const { input, ctx } = p;
+    const out = await ctx.clients.get('eventBridge').send(
+      new PutRuleCommand({
+        Name: p.name,
+        EventBusName: input.eventBusName,
+        EventPattern: input.eventPattern,
+        State: 'ENABLED',
+        Description: `eventprobe listener ${input.id} (run ${ctx.runId})${input.ruleName ? `, copy of rule ${input.ruleName}` : ''}`,
+        Tags: Object.entries(p.tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+      sendOptions(signal),
+    );
+    p.actualRuleArn = out.RuleArn ?? p.ruleArn;
+  },
+  undo: p.record.undo('ruleName', 'ruleArn', 'eventBusName', 'targetId'),
+});
+
+/** The queue becomes the rule's only target (removing the rule removes it: no undo of its own). */
+const putTargets = (p: Planned): SetupStep => ({
+  name: 'PutTargets',
+  after: ['CreateQueue', 'PutRule'],
+  run: async (signal) => {
+    const out = await p.ctx.clients.get('eventBridge').send(
+      new PutTargetsCommand({
+        Rule: p.name,
+        EventBusName: p.input.eventBusName,
+        Targets: [{ Id: LISTENER_TARGET_ID, Arn: p.queueArn, ...p.input.copied }],
+      }),
+      sendOptions(signal),
+    );
+    if (out.FailedEntryCount) {
+      const failed = out.FailedEntries?.[0];
+      throw new EventProbeError(
+        `PutTargets rejected the listener's queue as a target: ${failed?.ErrorCode ?? 'unknown error'}: ${failed?.ErrorMessage ?? ''}`,
+      );
+    }
+  },
+});
+
+/** Only when the computed rule ARN was off: the policy is corrected in the same round trip as PutTargets. */
+const correctPolicy = (p: Planned): SetupStep => ({
+  name: 'SetQueueAttributes',
+  after: ['CreateQueue', 'PutRule'],
+  run: async (signal) => {
+    if (p.actualRuleArn === p.ruleArn) return;
+    await p.ctx.clients.get('sqs').send(
+      new SetQueueAttributesCommand({
+        QueueUrl: p.record.current.queueUrl,
+        Attributes: { Policy: listenerQueuePolicy('events.amazonaws.com', p.queueArn, p.actualRuleArn) },
+      }),
+      sendOptions(signal),
+    );
+  },
+});
+
 /**
  * The record (every name and ARN known in advance, recorded before anything exists) and the steps
  * that create the queue, the rule and the target.
@@ -66,80 +152,8 @@ export const planEventBridgeSetup = (
     eventBusName: busName,
     targetId: LISTENER_TARGET_ID,
   });
-  const events = ctx.clients.get('eventBridge');
-  const sqs = ctx.clients.get('sqs');
-  let actualRuleArn = ruleArn;
-  const steps: SetupStep[] = [
-    {
-      name: 'CreateQueue',
-      run: async (signal) => {
-        const out = await sqs.send(
-          new CreateQueueCommand({
-            QueueName: name,
-            Attributes: listenerQueueAttributes('events.amazonaws.com', queueArn, ruleArn),
-            tags,
-          }),
-          sendOptions(signal),
-        );
-        record.update({ queueUrl: out.QueueUrl as string });
-      },
-      undo: record.undo('queueUrl', 'queueArn'),
-    },
-    {
-      name: 'PutRule',
-      run: async (signal) => {
-        const out = await events.send(
-          new PutRuleCommand({
-            Name: name,
-            EventBusName: input.eventBusName,
-            EventPattern: input.eventPattern,
-            State: 'ENABLED',
-            Description: `eventprobe listener ${id} (run ${ctx.runId})${input.ruleName ? `, copy of rule ${input.ruleName}` : ''}`,
-            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
-          sendOptions(signal),
-        );
-        actualRuleArn = out.RuleArn ?? ruleArn;
-      },
-      undo: record.undo('ruleName', 'ruleArn', 'eventBusName', 'targetId'),
-    },
-    {
-      // The queue becomes the rule's only target (removing the rule removes it: no undo of its own).
-      name: 'PutTargets',
-      after: ['CreateQueue', 'PutRule'],
-      run: async (signal) => {
-        const out = await events.send(
-          new PutTargetsCommand({
-            Rule: name,
-            EventBusName: input.eventBusName,
-            Targets: [{ Id: LISTENER_TARGET_ID, Arn: queueArn, ...input.copied }],
-          }),
-          sendOptions(signal),
-        );
-        if (out.FailedEntryCount) {
-          const failed = out.FailedEntries?.[0];
-          throw new EventProbeError(
-            `PutTargets rejected the listener's queue as a target: ${failed?.ErrorCode ?? 'unknown error'}: ${failed?.ErrorMessage ?? ''}`,
-          );
-        }
-      },
-    },
-    {
-      // Only when the computed rule ARN was off: the policy is corrected in the same round trip.
-      name: 'SetQueueAttributes',
-      after: ['CreateQueue', 'PutRule'],
-      run: async (signal) => {
-        if (actualRuleArn === ruleArn) return;
-        await sqs.send(
-          new SetQueueAttributesCommand({
-            QueueUrl: record.current.queueUrl,
-            Attributes: { Policy: listenerQueuePolicy('events.amazonaws.com', queueArn, actualRuleArn) },
-          }),
-          sendOptions(signal),
-        );
-      },
-    },
-  ];
+  const plan: Planned = { ctx, input, record, name, ruleArn, queueArn, tags, actualRuleArn: ruleArn };
+  const steps = [createQueue(plan), putRule(plan), putTargets(plan), correctPolicy(plan)];
   return { record, steps };
 };
 

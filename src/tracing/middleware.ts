@@ -75,6 +75,42 @@ const checkOptions = (options: WithTracingOptions): void => {
 };
 
 /**
+ * Replaces the request's X-Amzn-Trace-Id: the handle's root, else the root of a header passed on
+ * (sampled), else a new root (unless minting is off: then a header passed on stays as it was).
+ */
+const setTraceHeader = (state: State, headers: Record<string, string>): void => {
+  let current: string | undefined;
+  for (const k of Object.keys(headers)) {
+    if (k.toLowerCase() === 'x-amzn-trace-id') {
+      current = headers[k];
+      delete headers[k];
+    }
+  }
+  const parsed = current === undefined ? undefined : tryParseTraceHeader(current);
+  const { sampled = true, mintRoot = true, clock } = state.options;
+  // Each branch knows the root it sends (none for a header passed on that does not parse).
+  let header: string | undefined;
+  let root: string | undefined;
+  if (state.root !== undefined) {
+    root = state.root;
+    header = makeTraceHeader({ root, sampled });
+  } else if (parsed) {
+    root = parsed.root;
+    header = makeTraceHeader({ ...parsed, sampled });
+  } else if (mintRoot) {
+    root = newTraceId(clock);
+    header = makeTraceHeader({ root, sampled });
+  } else if (current !== undefined) {
+    header = current;
+  }
+  if (header === undefined) return;
+  headers['X-Amzn-Trace-Id'] = header;
+  state.lastTraceHeader = header;
+  state.lastTraceId = root;
+  if (root !== undefined) state.options.onHeader?.(header, root);
+};
+
+/**
  * Makes an SDK v3 client send `X-Amzn-Trace-Id` with `Sampled=1` on every call, so the flow it
  * starts is traced whatever the sampling rules say. Keeps the Root/Parent of a header already on
  * the request (e.g. inside a Lambda), overriding its `Sampled=0`; otherwise mints a Root (or uses
@@ -108,38 +144,7 @@ export const withTracing = (client: TraceableClient, options: WithTracingOptions
     (next: Handler): Handler =>
     async (args) => {
       const headers = headersOf(args.request);
-      if (headers) {
-        let current: string | undefined;
-        for (const k of Object.keys(headers)) {
-          if (k.toLowerCase() === 'x-amzn-trace-id') {
-            current = headers[k];
-            delete headers[k];
-          }
-        }
-        const parsed = current === undefined ? undefined : tryParseTraceHeader(current);
-        const { sampled = true, mintRoot = true, clock } = state.options;
-        // Each branch knows the root it sends (none for a header passed on that does not parse).
-        let header: string | undefined;
-        let root: string | undefined;
-        if (state.root !== undefined) {
-          root = state.root;
-          header = makeTraceHeader({ root, sampled });
-        } else if (parsed) {
-          root = parsed.root;
-          header = makeTraceHeader({ ...parsed, sampled });
-        } else if (mintRoot) {
-          root = newTraceId(clock);
-          header = makeTraceHeader({ root, sampled });
-        } else if (current !== undefined) {
-          header = current;
-        }
-        if (header !== undefined) {
-          headers['X-Amzn-Trace-Id'] = header;
-          state.lastTraceHeader = header;
-          state.lastTraceId = root;
-          if (root !== undefined) state.options.onHeader?.(header, root);
-        }
-      }
+      if (headers) setTraceHeader(state, headers);
       const result = await next(args);
       const responseHeaders = headersOf(result.response);
       if (responseHeaders) {
