@@ -9,25 +9,24 @@ import {
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
-import type { Emulator } from './core/emulator.js';
+import { type Emulator, endpointOf } from './core/emulator.js';
 import { AwsError } from './core/errors.js';
-import type { ServiceDefinition } from './core/service.js';
-import { parseForm } from './protocols/query.js';
-import { matchRoute } from './protocols/rest.js';
-import { errorXml, responseXml } from './protocols/xml.js';
+import type { AnyService } from './core/service.js';
+import { protocolsOf, type WireReply, type WireRequest } from './protocols/index.js';
+import { jsonProtocol } from './protocols/json.js';
 
 const log = debuglog('eventprobe:local');
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The largest request body accepted; a larger one is refused without being read in full. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_REGION = 'us-east-1';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+/** A reply, plus whether the connection must close after it (a body was left unread). */
+interface Reply extends WireReply {
+  readonly close?: boolean;
 }
 
 /** `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, ...` → region and service. */
@@ -39,15 +38,27 @@ export const credentialScope = (
   return m ? { region: m[1] as string, service: m[2] as string } : undefined;
 };
 
-const readBody = async (req: Req): Promise<string> => {
+const tooLarge = (): AwsError =>
+  new AwsError(
+    'RequestEntityTooLarge',
+    `Request body too large: the eventprobe emulator accepts at most ${MAX_BODY_BYTES} bytes.`,
+    413,
+  );
+
+class BodyTooLarge extends Error {}
+
+/** Reads the body, giving up (without buffering the rest) once it passes the limit. */
+const readBody = async (req: Req): Promise<Buffer> => {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new AwsError('RequestEntityTooLarge', 'Request body too large', 413);
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 };
 
 const lowerHeaders = (req: Req): Record<string, string> => {
@@ -62,7 +73,7 @@ const lowerHeaders = (req: Req): Record<string, string> => {
   return out;
 };
 
-const toAwsError = (err: unknown): AwsError => {
+export const toAwsError = (err: unknown): AwsError => {
   if (err instanceof AwsError) return err;
   log('internal error: %O', err);
   return new AwsError(
@@ -72,36 +83,24 @@ const toAwsError = (err: unknown): AwsError => {
   );
 };
 
-const jsonReply = (service: ServiceDefinition<unknown>, result: unknown): Reply => ({
-  status: 200,
-  headers: { 'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}` },
-  body: JSON.stringify(result ?? {}),
-});
-
-const jsonError = (service: ServiceDefinition<unknown>, error: AwsError): Reply => {
-  const headers: Record<string, string> = {
-    'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}`,
-    'x-amzn-errortype': error.code,
-  };
-  // Services that also speak the query protocol (SQS) report the legacy code for the SDK's
-  // query-compatibility mode.
-  if (service.query) headers['x-amzn-query-error'] = `${error.queryCode};${error.fault}`;
-  return {
-    status: error.status,
-    headers,
-    body: JSON.stringify({ __type: error.code, message: error.message }),
-  };
+/** The envelope for requests that reach no service (unsigned, unknown service): AWS JSON 1.1. */
+const NO_SERVICE: AnyService = {
+  signingName: 'eventprobe',
+  jsonVersion: '1.1',
+  createState: () => ({}),
+  operations: {},
 };
 
-/** Handles the control endpoints under `/_eventprobe/` (health and faults). */
+const controlJson = (value: unknown, status = 200): Reply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
+
+/** Handles the control endpoints under `/_eventprobe/` (health, faults, state, reset). */
 const control = async (emulator: Emulator, method: string, path: string, body: string): Promise<Reply> => {
-  const ok = (value: unknown, status = 200): Reply => ({
-    status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(value),
-  });
   if (path === '/_eventprobe/health') {
-    return ok({
+    return controlJson({
       status: 'ok',
       accountId: emulator.accountId,
       services: emulator.services.map((s) => s.signingName),
@@ -109,20 +108,20 @@ const control = async (emulator: Emulator, method: string, path: string, body: s
   }
   if (path === '/_eventprobe/faults') {
     try {
-      if (method === 'GET') return ok(emulator.faults.get());
+      if (method === 'GET') return controlJson(emulator.faults.get());
       if (method === 'DELETE') {
         emulator.faults.clear();
-        return ok(emulator.faults.get());
+        return controlJson(emulator.faults.get());
       }
       if (method === 'POST' || method === 'PUT') {
         emulator.faults.set(JSON.parse(body || '{}'));
-        return ok(emulator.faults.get());
+        return controlJson(emulator.faults.get());
       }
     } catch (err) {
-      return ok({ error: (err as Error).message }, 400);
+      return controlJson({ error: (err as Error).message }, 400);
     }
   }
-  return ok({ error: `no control endpoint ${method} ${path}` }, 404);
+  return controlJson({ error: `no control endpoint ${method} ${path}` }, 404);
 };
 
 const dispatch = async (
@@ -133,112 +132,73 @@ const dispatch = async (
 ): Promise<Reply> => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = await readBody(req);
-  if (url.pathname.startsWith('/_eventprobe/')) return control(emulator, method, url.pathname, body);
+  if (url.pathname.startsWith('/_eventprobe/')) {
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge)
+        return { ...controlJson({ error: 'body too large' }, 413), close: true };
+      throw err;
+    }
+    return control(emulator, method, url.pathname, body.toString('utf8'));
+  }
 
   const headers = lowerHeaders(req);
+  const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers };
   const scope = credentialScope(headers.authorization);
   const target = headers['x-amz-target'];
   let service = scope ? emulator.service(scope.service) : undefined;
   if (!service && target) service = emulator.serviceByTarget(target.slice(0, target.lastIndexOf('.')));
-  const region = scope?.region ?? DEFAULT_REGION;
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
-    return {
-      status: 400,
-      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnrecognizedClientException' },
-      body: JSON.stringify({
-        __type: 'UnrecognizedClientException',
-        message: `The eventprobe emulator does not serve "${name}". Served: ${emulator.services.map((s) => s.signingName).join(', ')}.`,
-      }),
-    };
+    return jsonProtocol.encodeError(
+      NO_SERVICE,
+      new AwsError(
+        'UnrecognizedClientException',
+        `The eventprobe emulator does not serve "${name}". Served: ${emulator.services.map((s) => s.signingName).join(', ')}.`,
+      ),
+      requestId,
+    );
   }
-  const invoke = (operation: string, input: Record<string, unknown>) =>
-    emulator.invoke(service.signingName, operation, input, { region, headers, signal, requestId });
-
-  // AWS JSON 1.0 / 1.1: operation in X-Amz-Target.
-  if (target) {
-    const operation = target.slice(target.lastIndexOf('.') + 1);
+  const spoken = protocolsOf(service);
+  const protocol = spoken.find((p) => p.accepts(service, wire));
+  if (!protocol) {
+    return (spoken[0] ?? jsonProtocol).encodeError(
+      service,
+      new AwsError(
+        'UnknownOperationException',
+        `No ${service.signingName} operation for ${method} ${url.pathname}`,
+        404,
+        'InvalidAction',
+      ),
+      requestId,
+    );
+  }
+  try {
+    let body: Buffer;
     try {
-      let input: Record<string, unknown>;
-      try {
-        input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-      } catch {
-        throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
-      }
-      return jsonReply(service, await invoke(operation, input ?? {}));
+      body = await readBody(req);
     } catch (err) {
-      return jsonError(service, toAwsError(err));
+      if (err instanceof BodyTooLarge)
+        return { ...protocol.encodeError(service, tooLarge(), requestId), close: true };
+      throw err;
     }
+    const decoded = protocol.decode(service, wire, body);
+    const endpoint = endpointOf(headers);
+    const traceHeader = headers['x-amzn-trace-id'];
+    const output = await emulator.invoke(service.signingName, decoded.operation, decoded.input, {
+      region: scope?.region ?? DEFAULT_REGION,
+      signal,
+      requestId,
+      protocol: protocol.name,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(traceHeader === undefined ? {} : { traceHeader }),
+    });
+    return protocol.encodeResult(service, decoded, output, requestId);
+  } catch (err) {
+    return protocol.encodeError(service, toAwsError(err), requestId);
   }
-
-  // Query protocol: form-encoded Action=...
-  const contentType = headers['content-type'] ?? '';
-  if (service.query && (contentType.startsWith('application/x-www-form-urlencoded') || method === 'GET')) {
-    const codec = service.query;
-    const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
-    const operation = params.Action ?? '';
-    delete params.Action;
-    delete params.Version;
-    try {
-      const output = await invoke(operation, codec.decode(operation, params));
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: responseXml(operation, codec.xmlns, codec.encode(operation, output), requestId),
-      };
-    } catch (err) {
-      const e = toAwsError(err);
-      return {
-        status: e.status,
-        headers: { 'content-type': 'text/xml' },
-        body: errorXml(codec.xmlns, e.fault, e.queryCode, e.message, requestId),
-      };
-    }
-  }
-
-  // REST-JSON: operation by method and path.
-  if (service.rest) {
-    const match = matchRoute(service.rest, method, url.pathname);
-    if (match) {
-      try {
-        let json: Record<string, unknown> = {};
-        try {
-          json = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-        } catch {
-          throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
-        }
-        // A repeated query parameter (e.g. tagKeys) becomes a list.
-        const query: Record<string, string | string[]> = {};
-        for (const [k, v] of url.searchParams) {
-          const prev = query[k];
-          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-        }
-        const input = { ...query, ...json, ...match.params };
-        const output = await invoke(match.route.operation, input);
-        return {
-          status: match.route.status ?? 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(output ?? {}),
-        };
-      } catch (err) {
-        const e = toAwsError(err);
-        return {
-          status: e.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
-          body: JSON.stringify({ Code: e.code, message: e.message, Message: e.message }),
-        };
-      }
-    }
-  }
-  return {
-    status: 404,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' },
-    body: JSON.stringify({
-      __type: 'UnknownOperationException',
-      message: `No ${service.signingName} operation for ${method} ${url.pathname}`,
-    }),
-  };
 };
 
 /** A duplex over `socket` that first yields `head` (bytes already read off the socket). */
@@ -268,6 +228,24 @@ const prefixed = (socket: Socket, head: Buffer): Duplex => {
   return proxy;
 };
 
+/** Writes a reply; when a body was left unread, closes the connection (HTTP/1.1) after it. */
+const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
+  if (res.writableEnded || res.destroyed) return;
+  const buf = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  const headers: Record<string, string> = {
+    ...reply.headers,
+    'content-length': String(buf.length),
+    'x-amzn-requestid': requestId,
+  };
+  const h1 = req.httpVersionMajor === 1;
+  if (reply.close && h1) headers.connection = 'close';
+  res.writeHead(reply.status, headers);
+  res.end(buf, () => {
+    if (reply.close && h1) (req as IncomingMessage).socket.destroy();
+  });
+  if (reply.close && !h1) (req as Http2ServerRequest).stream.close();
+};
+
 export interface ServerHandle {
   readonly endpoint: string;
   readonly port: number;
@@ -288,24 +266,9 @@ export const serve = async (
     const requestId = randomUUID();
     res.on('close', () => aborter.abort(new Error('client went away')));
     dispatch(emulator, req, aborter.signal, requestId)
-      .catch((err: unknown): Reply => {
-        const e = toAwsError(err);
-        return {
-          status: e.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
-          body: JSON.stringify({ __type: e.code, message: e.message }),
-        };
-      })
-      .then((reply) => {
-        if (res.writableEnded || res.destroyed) return;
-        const buf = Buffer.from(reply.body, 'utf8');
-        res.writeHead(reply.status, {
-          ...reply.headers,
-          'content-length': String(buf.length),
-          'x-amzn-requestid': requestId,
-        });
-        res.end(buf);
-      });
+      .catch((err: unknown): Reply => jsonProtocol.encodeError(NO_SERVICE, toAwsError(err), requestId))
+      .then((reply) => send(req, res, reply, requestId))
+      .catch((err: unknown) => log('could not answer: %O', err));
   };
 
   const h1 = createHttpServer({ keepAliveTimeout: 65_000 }, handle);

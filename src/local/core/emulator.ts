@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpContext } from './context.js';
 import { AwsError } from './errors.js';
 import { FaultController, type FaultOptions } from './faults.js';
-import type { AnyService, ServiceDefinition } from './service.js';
+import type { AnyService, ProtocolName, ServiceDefinition } from './service.js';
 
 export interface EmulatorOptions extends FaultOptions {
   /** The account id in every ARN. Default `000000000000`. */
@@ -14,10 +14,25 @@ export interface EmulatorOptions extends FaultOptions {
 
 export interface InvokeOptions {
   readonly region: string;
+  /** The wire protocol of the request (set by the server). */
+  readonly protocol?: ProtocolName;
+  /** The base URL the client used (set by the server; pass it on in nested calls). */
+  readonly endpoint?: string;
+  /** The caller's `X-Amzn-Trace-Id`. */
+  readonly traceHeader?: string;
+  /**
+   * Request headers of an in-process caller that has no other way to say them: only
+   * `x-amzn-trace-id` (for `traceHeader`) and `host`/`x-forwarded-proto` (for `endpoint`) are read;
+   * operations never see headers.
+   */
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   readonly requestId?: string;
 }
+
+/** The base URL a client reached the emulator at, from its `host` and `x-forwarded-proto` headers. */
+export const endpointOf = (headers: Readonly<Record<string, string>> | undefined): string | undefined =>
+  headers?.host === undefined ? undefined : `${headers['x-forwarded-proto'] ?? 'http'}://${headers.host}`;
 
 /**
  * The emulator without HTTP: services, their per-account-and-region state, the clock, and the
@@ -111,7 +126,6 @@ export class Emulator {
     if (latency > 0) await sleep(latency, undefined, { signal }).catch(() => undefined);
     const fault = this.faults.faultFor(signingName, operation);
     if (fault) throw fault;
-    const headers = options.headers ?? {};
     const ctx: OpContext<unknown> = {
       state: this.state(signingName, options.region),
       accountId: this.accountId,
@@ -120,8 +134,9 @@ export class Emulator {
       operation,
       requestId: options.requestId ?? randomUUID(),
       signal,
-      traceHeader: headers['x-amzn-trace-id'],
-      headers,
+      traceHeader: options.traceHeader ?? options.headers?.['x-amzn-trace-id'],
+      protocol: options.protocol,
+      endpoint: options.endpoint ?? endpointOf(options.headers),
       emulator: this,
     };
     return await handler(input, ctx);

@@ -6,7 +6,7 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { defineService } from '../../core/service.js';
-import { cfnCodec } from './codec.js';
+import { cfnQuery } from './codec.js';
 import {
   type CfnState,
   createCfnState,
@@ -33,21 +33,15 @@ type Input = Record<string, unknown>;
 
 const PAGE = 100;
 
-/** Headers passed on to nested calls, so URLs (a queue's) use the host the caller reached us on. */
-const FORWARDED_HEADERS = ['host', 'x-forwarded-proto'];
-
+/** Nested calls get the caller's endpoint, so URLs (a queue's) use the host the caller reached us on. */
 const environment = (ctx: Ctx): Environment => {
-  const headers: Record<string, string> = {};
-  for (const name of FORWARDED_HEADERS) {
-    const value = ctx.headers[name];
-    if (value !== undefined) headers[name] = value;
-  }
+  const options =
+    ctx.endpoint === undefined ? { region: ctx.region } : { region: ctx.region, endpoint: ctx.endpoint };
   return {
     now: () => new Date(ctx.emulator.now()),
     hasService: (name) => ctx.emulator.service(name) !== undefined,
     invoke: async (service, operation, input) =>
-      ((await ctx.emulator.invoke(service, operation, input, { region: ctx.region, headers })) ??
-        {}) as Record<string, unknown>,
+      ((await ctx.emulator.invoke(service, operation, input, options)) ?? {}) as Record<string, unknown>,
   };
 };
 
@@ -157,7 +151,8 @@ const driftInfo = { StackResourceDriftStatus: 'NOT_CHECKED' };
 
 export const cloudformation = defineService<CfnState>({
   signingName: 'cloudformation',
-  query: cfnCodec,
+  protocols: ['query'],
+  query: cfnQuery,
   createState: createCfnState,
   operations: {
     async CreateStack(input, ctx) {

@@ -22,6 +22,7 @@ import { listTargetsByRule, putTargets, removeTargets } from './targets.js';
  */
 export const events = defineService<EventsState>({
   signingName: 'events',
+  protocols: ['json'],
   targetPrefix: 'AWSEvents',
   jsonVersion: '1.1',
   createState: createEventsState,

@@ -782,6 +782,7 @@ const tagging: TaggingHooks<KinesisState> = {
 
 export const kinesis = defineService<KinesisState>({
   signingName: 'kinesis',
+  protocols: ['json'],
   targetPrefix: 'Kinesis_20131202',
   jsonVersion: '1.1',
   createState: ({ accountId, region }) => ({ accountId, region, streams: new Map() }),

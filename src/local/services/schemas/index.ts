@@ -376,6 +376,7 @@ const S = `${R}/schemas/name/{SchemaName}`;
 /** EventBridge Schemas (REST-JSON): registries, schemas and their versions, tags. */
 export const schemas = defineService<SchemasState>({
   signingName: 'schemas',
+  protocols: ['rest-json'],
   rest: [
     { method: 'GET', path: '/v1/registries', operation: 'ListRegistries' },
     { method: 'POST', path: R, operation: 'CreateRegistry', status: 201 },

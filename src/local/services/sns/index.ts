@@ -8,7 +8,7 @@ import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
 import { deliverToQueue, type InboundMessageAttribute } from '../sqs/delivery.js';
-import { snsCodec } from './codec.js';
+import { snsQuery } from './codec.js';
 import {
   type FilterMessageAttribute,
   FilterPolicyError,
@@ -841,7 +841,8 @@ const tagging: TaggingHooks<SnsState> = {
 
 export const sns = defineService<SnsState>({
   signingName: 'sns',
-  query: snsCodec,
+  protocols: ['query'],
+  query: snsQuery,
   createState: ({ accountId, region }) => ({
     accountId,
     region,

@@ -1,7 +1,7 @@
 import { defineService } from '../../core/service.js';
 import { wake } from './model.js';
 import { createSqsState, operations } from './operations.js';
-import { sqsQueryCodec } from './query.js';
+import { sqsQuery } from './query.js';
 
 export type { DeliveryOrigin, DeliveryResult, InboundMessage, InboundMessageAttribute } from './delivery.js';
 export { deliverToQueue } from './delivery.js';
@@ -12,7 +12,8 @@ export const sqs = defineService({
   signingName: 'sqs',
   targetPrefix: 'AmazonSQS',
   jsonVersion: '1.0',
-  query: sqsQueryCodec,
+  protocols: ['json', 'query'],
+  query: sqsQuery,
   createState: createSqsState,
   operations,
   tagging: {

@@ -70,7 +70,8 @@ const SYSTEM_ATTRIBUTES = [
   'SequenceNumber',
 ];
 
-const isQueryRequest = (ctx: Ctx): boolean => ctx.headers['x-amz-target'] === undefined;
+/** Query-protocol (and in-process) callers get the query wording of some messages. */
+const isQueryRequest = (ctx: Ctx): boolean => ctx.protocol !== 'json';
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -104,9 +105,8 @@ const intParam = (
 };
 
 export const queueUrl = (ctx: OpContext<unknown>, queue: Queue): string => {
-  const host = ctx.headers.host ?? `sqs.${queue.region}.localhost`;
-  const proto = ctx.headers['x-forwarded-proto'] ?? 'http';
-  return `${proto}://${host}/${queue.accountId}/${queue.name}`;
+  const base = ctx.endpoint ?? `http://sqs.${queue.region}.localhost`;
+  return `${base}/${queue.accountId}/${queue.name}`;
 };
 
 const REGION_IN_HOST = [

@@ -293,6 +293,7 @@ const getTraceSummaries = (input: Record<string, unknown>, ctx: OpContext<XRaySt
 /** AWS X-Ray over REST-JSON: PutTraceSegments, BatchGetTraces, GetTraceSummaries. */
 export const xray = defineService<XRayState>({
   signingName: 'xray',
+  protocols: ['rest-json'],
   rest: [
     { method: 'POST', path: '/TraceSegments', operation: 'PutTraceSegments' },
     { method: 'POST', path: '/Traces', operation: 'BatchGetTraces' },
