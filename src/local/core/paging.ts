@@ -33,3 +33,19 @@ export const paginate = <T>(
   const end = start + size;
   return { page: items.slice(start, end), nextToken: end < items.length ? pageToken(end) : undefined };
 };
+
+/** A token that carries a cursor (e.g. `{ after: 'name' }`), for listings that resume by key. */
+export const cursorToken = (cursor: Readonly<Record<string, unknown>>): string =>
+  Buffer.from(JSON.stringify(cursor)).toString('base64');
+
+/** The cursor of a {@link cursorToken}; `onInvalid()` is thrown for anything else. */
+export const readCursorToken = (token: string, onInvalid: () => Error): Record<string, unknown> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    throw onInvalid();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw onInvalid();
+  return parsed as Record<string, unknown>;
+};

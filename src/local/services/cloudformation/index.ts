@@ -5,6 +5,7 @@
  */
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import { defineService } from '../../core/service.js';
 import { cfnQuery } from './codec.js';
 import {
@@ -94,13 +95,8 @@ const tagsOf = (input: Input): Tag[] | undefined =>
   }));
 
 const pageOf = <T>(items: readonly T[], token: unknown, size = PAGE): { page: T[]; NextToken?: string } => {
-  const start = token === undefined ? 0 : Number(Buffer.from(String(token), 'base64').toString('utf8'));
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw templateError('Invalid NextToken');
-  }
-  const page = items.slice(start, start + size);
-  const next = start + size;
-  return next < items.length ? { page, NextToken: Buffer.from(String(next)).toString('base64') } : { page };
+  const { page, nextToken } = paginate(items, token, size, () => templateError('Invalid NextToken'));
+  return nextToken === undefined ? { page } : { page, NextToken: nextToken };
 };
 
 const describeStack = (stack: Stack) => {

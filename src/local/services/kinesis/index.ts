@@ -4,8 +4,11 @@
  * type, GetRecords with expiry and per-shard read limits, resharding (split/merge), and tags.
  */
 import { randomBytes } from 'node:crypto';
+import { arn } from '../../core/arn.js';
+import { str } from '../../core/coerce.js';
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { cursorToken, readCursorToken } from '../../core/paging.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
 import { evenRanges, MAX_HASH_KEY, partitionKeyHash } from './hash.js';
 
@@ -70,10 +73,9 @@ const invalidArgument = (message: string): AwsError => new AwsError('InvalidArgu
 const validation = (message: string): AwsError =>
   new AwsError('ValidationException', `1 validation error detected: ${message}`);
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const shardIdOf = (index: number): string => `shardId-${String(index).padStart(12, '0')}`;
 const streamArn = (ctx: Ctx, name: string): string =>
-  `arn:aws:kinesis:${ctx.region}:${ctx.accountId}:stream/${name}`;
+  arn('kinesis', ctx.region, ctx.accountId, `stream/${name}`);
 const seconds = (ms: number): number => ms / 1000;
 
 const notFound = (ctx: Ctx, name: string): AwsError =>
@@ -274,17 +276,9 @@ const describeStreamSummary = (input: Input, ctx: Ctx): unknown => {
   };
 };
 
-const encodeToken = (value: Record<string, unknown>): string =>
-  Buffer.from(JSON.stringify(value)).toString('base64');
-const decodeToken = (token: string, what: string): Record<string, unknown> => {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as unknown;
-    if (parsed && typeof parsed === 'object') return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidArgument(`Invalid ${what}.`);
-};
+const encodeToken = cursorToken;
+const decodeToken = (token: string, what: string): Record<string, unknown> =>
+  readCursorToken(token, () => invalidArgument(`Invalid ${what}.`));
 
 const listStreams = (input: Input, ctx: Ctx): unknown => {
   const limit = intInRange(input.Limit, 'limit', 1, 10_000) ?? 100;

@@ -4,8 +4,11 @@
  * (which honours the queue policy), and tags.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { arn as buildArn, globalArn } from '../../core/arn.js';
+import { str, strMap } from '../../core/coerce.js';
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
 import { deliverToQueue, type InboundMessageAttribute } from '../sqs/delivery.js';
 import { snsQuery } from './codec.js';
@@ -99,15 +102,6 @@ const SUBSCRIPTION_ATTRIBUTES = new Set([
 const invalid = (message: string): AwsError =>
   new AwsError('InvalidParameter', `Invalid parameter: ${message}`);
 const topicNotFound = (): AwsError => new AwsError('NotFound', 'Topic does not exist', 404);
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const strMap = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object') {
-    for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : '';
-  }
-  return out;
-};
 
 const checkArn = (arn: unknown, param: string): string => {
   if (typeof arn !== 'string' || arn === '')
@@ -219,7 +213,7 @@ const createTopic = (input: Input, ctx: Ctx): unknown => {
     if (!fifo) throw invalid('Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics');
   }
   const tags = tagsFromList(input.Tags);
-  const arn = `arn:aws:sns:${ctx.region}:${ctx.accountId}:${name}`;
+  const arn = buildArn('sns', ctx.region, ctx.accountId, name);
   const existing = ctx.state.topics.get(arn);
   if (existing) {
     if (Object.keys(tags).length > 0 && !sameMap(tags, existing.tags)) {
@@ -259,14 +253,8 @@ const deleteTopic = (input: Input, ctx: Ctx): unknown => {
 };
 
 const page = <T>(items: readonly T[], token: unknown): { items: T[]; next: string | undefined } => {
-  const start =
-    typeof token === 'string' && token !== '' ? Number(Buffer.from(token, 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalid('NextToken');
-  const end = start + PAGE_SIZE;
-  return {
-    items: items.slice(start, end),
-    next: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined,
-  };
+  const { page: slice, nextToken } = paginate(items, token, PAGE_SIZE, () => invalid('NextToken'));
+  return { items: slice, next: nextToken };
 };
 
 const listTopics = (input: Input, ctx: Ctx): unknown => {
@@ -462,7 +450,7 @@ const getSubscriptionAttributes = (input: Input, ctx: Ctx): unknown => {
     Owner: sub.owner,
     Protocol: sub.protocol,
     SubscriptionArn: sub.arn,
-    SubscriptionPrincipal: `arn:aws:iam::${sub.owner}:user/eventprobe`,
+    SubscriptionPrincipal: globalArn('iam', ctx.region, sub.owner, 'user/eventprobe'),
     TopicArn: sub.topicArn,
   };
   if (sub.attributes.FilterPolicy) attributes.FilterPolicyScope ??= 'MessageAttributes';
