@@ -130,7 +130,13 @@ const dispatch = async (
   signal: AbortSignal,
   requestId: string,
 ): Promise<Reply> => {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // Not `new URL()`: a path such as `//x` would read as a host.
+  const target = req.url ?? '/';
+  const mark = target.indexOf('?');
+  const url = {
+    pathname: mark === -1 ? target : target.slice(0, mark),
+    searchParams: new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1)),
+  };
   const method = (req.method ?? 'GET').toUpperCase();
   if (url.pathname.startsWith('/_eventprobe/')) {
     let body: Buffer;
@@ -147,9 +153,9 @@ const dispatch = async (
   const headers = lowerHeaders(req);
   const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers };
   const scope = credentialScope(headers.authorization);
-  const target = headers['x-amz-target'];
+  const amzTarget = headers['x-amz-target'];
   let service = scope ? emulator.service(scope.service) : undefined;
-  if (!service && target) service = emulator.serviceByTarget(target.slice(0, target.lastIndexOf('.')));
+  if (!service && amzTarget) service = emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')));
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
     return jsonProtocol.encodeError(
@@ -218,6 +224,7 @@ const prefixed = (socket: Socket, head: Buffer): Duplex => {
       callback(err);
     },
   });
+  proxy.on('error', (err: Error) => log('http/2 connection error: %s', err.message));
   proxy.push(head);
   socket.on('data', (data: Buffer) => {
     if (!proxy.push(data)) socket.pause();
@@ -240,8 +247,10 @@ const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
   const h1 = req.httpVersionMajor === 1;
   if (reply.close && h1) headers.connection = 'close';
   res.writeHead(reply.status, headers);
+  // The socket is detached from the request once the response finishes: hold on to it now.
+  const socket = h1 ? (req as IncomingMessage).socket : undefined;
   res.end(buf, () => {
-    if (reply.close && h1) (req as IncomingMessage).socket.destroy();
+    if (reply.close) socket?.destroy();
   });
   if (reply.close && !h1) (req as Http2ServerRequest).stream.close();
 };
@@ -275,13 +284,17 @@ export const serve = async (
   const h2 = createH2Server({}, handle);
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
+  // A broken client (truncated frames, a reset mid-request) costs its own session, never the server.
+  h2.on('sessionError', (err: Error) => log('http/2 session error: %s', err.message));
   h2.on('session', (session: Http2Session) => {
+    session.on('error', (err: Error) => log('http/2 session error: %s', err.message));
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
   const server = createNetServer((socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err: Error) => log('socket error: %s', err.message));
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       if (chunk.subarray(0, 3).toString('latin1') === 'PRI') {
