@@ -97,8 +97,14 @@ const controlJson = (value: unknown, status = 200): Reply => ({
   body: JSON.stringify(value),
 });
 
-/** Handles the control endpoints under `/_eventprobe/` (health, faults, state, reset). */
-const control = async (emulator: Emulator, method: string, path: string, body: string): Promise<Reply> => {
+/** Handles the control endpoints under `/_eventprobe/`: health, faults, state, reset, save. */
+const control = async (
+  emulator: Emulator,
+  hooks: ServeOptions,
+  method: string,
+  path: string,
+  body: string,
+): Promise<Reply> => {
   if (path === '/_eventprobe/health') {
     return controlJson({
       status: 'ok',
@@ -121,11 +127,26 @@ const control = async (emulator: Emulator, method: string, path: string, body: s
       return controlJson({ error: (err as Error).message }, 400);
     }
   }
+  if (path === '/_eventprobe/state' && method === 'GET') return controlJson(emulator.snapshot());
+  if (path === '/_eventprobe/reset' && method === 'POST') {
+    emulator.reset();
+    return controlJson({ reset: true });
+  }
+  if (path === '/_eventprobe/save' && method === 'POST') {
+    if (!hooks.save) return controlJson({ error: 'this emulator has no dataDir to save to' }, 409);
+    try {
+      hooks.save();
+      return controlJson({ saved: true });
+    } catch (err) {
+      return controlJson({ error: (err as Error).message }, 500);
+    }
+  }
   return controlJson({ error: `no control endpoint ${method} ${path}` }, 404);
 };
 
 const dispatch = async (
   emulator: Emulator,
+  options: ServeOptions,
   req: Req,
   signal: AbortSignal,
   requestId: string,
@@ -147,7 +168,7 @@ const dispatch = async (
         return { ...controlJson({ error: 'body too large' }, 413), close: true };
       throw err;
     }
-    return control(emulator, method, url.pathname, body.toString('utf8'));
+    return control(emulator, options, method, url.pathname, body.toString('utf8'));
   }
 
   const headers = lowerHeaders(req);
@@ -155,7 +176,8 @@ const dispatch = async (
   const scope = credentialScope(headers.authorization);
   const amzTarget = headers['x-amz-target'];
   let service = scope ? emulator.service(scope.service) : undefined;
-  if (!service && amzTarget) service = emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')));
+  if (!service && amzTarget)
+    service = emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')));
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
     return jsonProtocol.encodeError(
@@ -255,6 +277,13 @@ const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
   if (reply.close && !h1) (req as Http2ServerRequest).stream.close();
 };
 
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Saves the state to the data directory (`POST /_eventprobe/save`); absent without one. */
+  readonly save?: () => void;
+}
+
 export interface ServerHandle {
   readonly endpoint: string;
   readonly port: number;
@@ -266,15 +295,12 @@ export interface ServerHandle {
  * Serves the emulator over HTTP/1.1 and HTTP/2 cleartext (prior knowledge, as the SDK's Kinesis
  * client uses) on one port: the first bytes of each connection decide which.
  */
-export const serve = async (
-  emulator: Emulator,
-  options: { port: number; host: string },
-): Promise<ServerHandle> => {
+export const serve = async (emulator: Emulator, options: ServeOptions): Promise<ServerHandle> => {
   const handle = (req: Req, res: Res): void => {
     const aborter = new AbortController();
     const requestId = randomUUID();
     res.on('close', () => aborter.abort(new Error('client went away')));
-    dispatch(emulator, req, aborter.signal, requestId)
+    dispatch(emulator, options, req, aborter.signal, requestId)
       .catch((err: unknown): Reply => jsonProtocol.encodeError(NO_SERVICE, toAwsError(err), requestId))
       .then((reply) => send(req, res, reply, requestId))
       .catch((err: unknown) => log('could not answer: %O', err));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { arn, globalArn, parseArn, partitionOf } from '../../src/local/core/arn.js';
 import { bool, num, record, str, stringList, strMap, text } from '../../src/local/core/coerce.js';
 import { cursorToken, pageToken, paginate, readCursorToken } from '../../src/local/core/paging.js';
+import { fromJsonState, toJsonState } from '../../src/local/core/persist.js';
 
 describe('ARNs', () => {
   it('take the partition from the region', () => {
@@ -75,5 +76,33 @@ describe('pagination tokens', () => {
     expect(readCursorToken(cursorToken({ after: 'x' }), invalid)).toEqual({ after: 'x' });
     expect(() => readCursorToken('!!!', invalid)).toThrow('bad token');
     expect(() => readCursorToken(Buffer.from('[1]').toString('base64'), invalid)).toThrow('bad token');
+  });
+});
+
+describe('the state serialiser', () => {
+  it('round-trips maps, sets, bigints, dates, bytes and undefined, and skips functions and promises', () => {
+    const state = {
+      queues: new Map([
+        ['q', { sequence: 12345678901234567890n, waiters: new Set([() => undefined]), at: new Date(5) }],
+      ]),
+      data: Buffer.from('hi'),
+      missing: undefined,
+      list: [1, undefined, 'x'],
+      $odd: { $map: 'not a map' },
+      pending: Promise.resolve(),
+      fn: () => 1,
+      nan: Number.NaN,
+    };
+    const back = fromJsonState(JSON.parse(JSON.stringify(toJsonState(state)))) as Record<string, unknown>;
+    expect(back).toEqual({
+      queues: new Map([['q', { sequence: 12345678901234567890n, waiters: new Set(), at: new Date(5) }]]),
+      data: Buffer.from('hi'),
+      missing: undefined,
+      list: [1, undefined, 'x'],
+      $odd: { $map: 'not a map' },
+      nan: null,
+    });
+    expect('missing' in back).toBe(true);
+    expect(toJsonState(Symbol('s'))).toBeUndefined();
   });
 });

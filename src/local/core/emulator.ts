@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpContext } from './context.js';
 import { AwsError } from './errors.js';
 import { FaultController, type FaultOptions } from './faults.js';
+import { fromJsonState, toJsonState } from './persist.js';
 import type { AnyService, ProtocolName, ServiceDefinition } from './service.js';
 
 export interface EmulatorOptions extends FaultOptions {
@@ -29,6 +30,30 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
   readonly requestId?: string;
 }
+
+/** What `GET /_eventprobe/state` answers. */
+export interface EmulatorSnapshot {
+  readonly accountId: string;
+  /** The emulator's clock when the snapshot was taken. */
+  readonly time: string;
+  /** service → region → that service's own snapshot. */
+  readonly services: Record<string, Record<string, unknown>>;
+}
+
+const PERSIST_FORMAT = 'eventprobe-state/1';
+
+/** The saved state of an emulator (`dataDir/state.json`). */
+export interface PersistedState {
+  readonly format: string;
+  readonly accountId: string;
+  /** `service/region` → that state, as the service's `save` hook or the generic serialiser wrote it. */
+  readonly states: Record<string, unknown>;
+}
+
+const splitKey = (key: string): [string, string] => {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+};
 
 /** The base URL a client reached the emulator at, from its `host` and `x-forwarded-proto` headers. */
 export const endpointOf = (headers: Readonly<Record<string, string>> | undefined): string | undefined =>
@@ -140,6 +165,55 @@ export class Emulator {
       emulator: this,
     };
     return await handler(input, ctx);
+  }
+
+  /**
+   * A JSON-ready view of every service's resources, by service and region (each service's
+   * `snapshot` hook; services without one are left out).
+   */
+  snapshot(): EmulatorSnapshot {
+    const services: Record<string, Record<string, unknown>> = {};
+    for (const [key, state] of this.#states) {
+      const [name, region] = splitKey(key);
+      const service = this.#services.get(name);
+      if (!service?.snapshot) continue;
+      services[name] ??= {};
+      (services[name] as Record<string, unknown>)[region] = service.snapshot(state, this.now());
+    }
+    return { accountId: this.accountId, time: new Date(this.now()).toISOString(), services };
+  }
+
+  /** Forgets every resource of every service (pending long polls end as on close). */
+  reset(): void {
+    for (const [key, state] of this.#states) this.#services.get(splitKey(key)[0])?.dispose?.(state);
+    this.#states.clear();
+  }
+
+  /** The whole state as JSON-ready data, for {@link load} (used by `dataDir`). */
+  save(): PersistedState {
+    const states: Record<string, unknown> = {};
+    for (const [key, state] of this.#states) {
+      const service = this.#services.get(splitKey(key)[0]);
+      if (service) states[key] = service.save ? service.save(state) : toJsonState(state);
+    }
+    return { format: PERSIST_FORMAT, accountId: this.accountId, states };
+  }
+
+  /** Replaces the state with what {@link save} wrote (services not known here are skipped). */
+  load(data: PersistedState): void {
+    if (data?.format !== PERSIST_FORMAT)
+      throw new Error(`not an eventprobe emulator state (format ${String(data?.format)})`);
+    if (data.accountId !== this.accountId) {
+      throw new Error(`the saved state is of account ${data.accountId}, this emulator is ${this.accountId}`);
+    }
+    this.reset();
+    for (const [key, saved] of Object.entries(data.states)) {
+      const [name, region] = splitKey(key);
+      const service = this.#services.get(name);
+      if (!service) continue;
+      const scope = { accountId: this.accountId, region };
+      this.#states.set(key, service.load ? service.load(scope, saved) : fromJsonState(saved));
+    }
   }
 
   /** Aborts pending long polls and releases every service's timers. */

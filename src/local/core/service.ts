@@ -103,11 +103,11 @@ export interface ServiceDefinition<S = unknown> {
    * A JSON-ready view of the state for `GET /_eventprobe/state` (what a failed test attaches).
    * Default: none (the service is listed with no resources).
    */
-  snapshot?(state: S): unknown;
+  snapshot?(state: S, now: number): unknown;
   /**
    * Persistence (`dataDir`): `save` returns JSON-ready data, `load` rebuilds the state from it.
    * Default: the generic serialiser of `core/persist.ts` (Maps, Sets, Dates, Buffers, bigints;
-   * timers and functions are skipped, and rebuilt by `revive`).
+   * functions and promises are skipped: a `load` that rebuilds them can start from `fromJsonState`).
    */
   save?(state: S): unknown;
   load?(scope: { accountId: string; region: string }, data: unknown): S;

@@ -6,6 +6,7 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { paginate } from '../../core/paging.js';
+import { fromJsonState } from '../../core/persist.js';
 import { defineService } from '../../core/service.js';
 import { cfnQuery } from './codec.js';
 import {
@@ -150,6 +151,31 @@ export const cloudformation = defineService<CfnState>({
   protocols: ['query'],
   query: cfnQuery,
   createState: createCfnState,
+  snapshot: (state) => ({
+    stacks: state.stacks.map((stack) => ({
+      name: stack.name,
+      id: stack.id,
+      status: stack.status,
+      reason: stack.reason,
+      outputs: stack.outputs.map((o) => ({
+        key: o.OutputKey,
+        value: o.OutputValue,
+        exportName: o.ExportName,
+      })),
+      resources: [...stack.resources.values()].map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        status: r.status,
+        physicalId: r.deployed?.physicalId,
+      })),
+    })),
+  }),
+  /** An operation in flight is not state: a loaded stack has none. */
+  load: (_scope, data) => {
+    const state = fromJsonState(data) as CfnState;
+    for (const stack of state.stacks) stack.pending = undefined;
+    return state;
+  },
   operations: {
     async CreateStack(input, ctx) {
       const name = requireString(input, 'StackName');

@@ -816,4 +816,19 @@ export const kinesis = defineService<KinesisState>({
     ListTagsForResource: (input: Input, ctx: Ctx) => ({ Tags: tagList(streamByResourceArn(ctx, input)) }),
   } as Record<string, (input: Input, ctx: Ctx) => unknown>,
   tagging,
+  snapshot: (state) => ({
+    streams: [...state.streams.values()].map((stream) => ({
+      name: stream.name,
+      arn: stream.arn,
+      mode: stream.mode,
+      retentionHours: stream.retentionHours,
+      tags: { ...stream.tags },
+      shards: stream.shards.map((shard) => ({
+        id: shard.id,
+        open: shard.closedAt === undefined,
+        parents: [...shard.parents],
+        records: shard.records.length,
+      })),
+    })),
+  }),
 });

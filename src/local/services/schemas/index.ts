@@ -421,4 +421,13 @@ export const schemas = defineService<SchemasState>({
     },
   },
   tagging,
+  snapshot: (state) => ({
+    registries: [...state.registries.values()]
+      .filter((r) => r.scope === 'LOCAL' || r.schemas.size > 0)
+      .map((r) => ({
+        name: r.name,
+        arn: r.arn,
+        schemas: [...r.schemas.values()].map((s) => ({ name: s.name, versions: s.versions.length })),
+      })),
+  }),
 });

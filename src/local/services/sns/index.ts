@@ -857,4 +857,20 @@ export const sns = defineService<SnsState>({
     ListTagsForResource: listTagsForResource,
   } as Record<string, (input: Input, ctx: Ctx) => unknown>,
   tagging,
+  snapshot: (state) => ({
+    topics: [...state.topics.values()].map((topic) => ({
+      arn: topic.arn,
+      name: topic.name,
+      fifo: topic.fifo,
+      attributes: { ...topic.attributes },
+      tags: { ...topic.tags },
+      subscriptions: subscriptionsOf(state, topic.arn).map((sub) => ({
+        arn: sub.arn,
+        protocol: sub.protocol,
+        endpoint: sub.endpoint,
+        attributes: { ...sub.attributes },
+      })),
+    })),
+    failedDeliveries: state.failedDeliveries.map((f) => ({ ...f })),
+  }),
 });

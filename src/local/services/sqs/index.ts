@@ -1,5 +1,5 @@
 import { defineService } from '../../core/service.js';
-import { wake } from './model.js';
+import { counts, wake } from './model.js';
 import { createSqsState, operations } from './operations.js';
 import { sqsQuery } from './query.js';
 
@@ -32,6 +32,21 @@ export const sqs = defineService({
       return true;
     },
   },
+  snapshot: (state, now) => ({
+    queues: [...state.queues.values()].map((q) => {
+      const { visible, notVisible, delayed } = counts(q, now);
+      return {
+        name: q.name,
+        arn: q.arn,
+        fifo: q.fifo,
+        messages: visible,
+        inFlight: notVisible,
+        delayed,
+        attributes: { ...q.attributes },
+        tags: { ...q.tags },
+      };
+    }),
+  }),
   dispose: (state) => {
     for (const queue of state.queues.values()) wake(queue);
   },

@@ -300,6 +300,12 @@ export const xray = defineService<XRayState>({
     { method: 'POST', path: '/TraceSummaries', operation: 'GetTraceSummaries' },
   ],
   createState: () => ({ traces: new Map() }),
+  snapshot: (state) => ({
+    traces: [...state.traces].map(([id, segments]) => ({
+      id,
+      segments: [...segments.values()].map((s) => ({ id: s.id, name: s.doc.name, visibleAt: s.visibleAt })),
+    })),
+  }),
   operations: {
     PutTraceSegments: putTraceSegments,
     BatchGetTraces: batchGetTraces,
