@@ -25,7 +25,14 @@
  *   absent. The operation context says which one a request came in on (`ctx.protocol`) and the
  *   base URL the client used (`ctx.endpoint`), never the headers.
  *
- * Adding a protocol: one module implementing {@link Protocol}, one line in {@link protocols}.
+ * Adding a protocol: one module implementing {@link Protocol}, one line in {@link protocols}. A REST
+ * protocol reuses `rest.ts` (route matching, `restInput`, `restReply`) with its own document codec
+ * and error envelope; `accepts` may look at any header (S3: the `host` for virtual-hosted buckets).
+ *
+ * Porting a service written against the older definition: JSON services need no change (the
+ * protocol is inferred from `targetPrefix`/`jsonVersion`); an operation that read `ctx.headers`
+ * declares bindings on its route instead and reads the input member (`ctx.traceHeader` and
+ * `ctx.endpoint` stay); a query codec becomes `QueryShapes` hints.
  */
 import type { AnyService, ProtocolName } from '../core/service.js';
 import { jsonProtocol } from './json.js';
