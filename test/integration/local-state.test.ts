@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CloudFormationClient,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
@@ -22,6 +23,7 @@ import {
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
@@ -156,6 +158,26 @@ describe('emulator state: snapshot and reset', () => {
     for (const c of [sqs, events, sns, kinesis, cfn, xray]) c.destroy();
   });
 
+  it('builds ARNs in the partition of the region', async () => {
+    const cn = { ...config(aws), region: 'cn-north-1' };
+    const gov = { ...config(aws), region: 'us-gov-west-1' };
+    const sqs = new SQSClient(cn);
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'partitioned' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    expect(Attributes?.QueueArn).toBe('arn:aws-cn:sqs:cn-north-1:000000000000:partitioned');
+    const sns = new SNSClient(gov);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'partitioned' }));
+    expect(TopicArn).toBe('arn:aws-us-gov:sns:us-gov-west-1:000000000000:partitioned');
+    const events = new EventBridgeClient(cn);
+    const { RuleArn } = await events.send(
+      new PutRuleCommand({ Name: 'p', EventPattern: '{"source":["x"]}' }),
+    );
+    expect(RuleArn).toBe('arn:aws-cn:events:cn-north-1:000000000000:rule/p');
+    for (const c of [sqs, sns, events]) c.destroy();
+  });
+
   it('refuses to save without a data directory', async () => {
     expect(() => aws.save()).toThrow(/without a dataDir/);
     const res = await fetch(`${aws.endpoint}/_eventprobe/save`, { method: 'POST' });
@@ -203,6 +225,13 @@ describe('emulator state: dataDir', () => {
     await kinesis1.send(
       new PutRecordCommand({ StreamName: 'log', PartitionKey: 'k', Data: Buffer.from('r1') }),
     );
+    const cfn1 = new CloudFormationClient(config(first));
+    await cfn1.send(new CreateStackCommand({ StackName: 'kept-stack', TemplateBody: TEMPLATE }));
+    expect(await waitForStack(cfn1, 'kept-stack')).toBe('CREATE_COMPLETE');
+    cfn1.destroy();
+    const sns1 = new SNSClient(config(first));
+    await sns1.send(new CreateTopicCommand({ Name: 'kept-topic', Tags: [{ Key: 'team', Value: 'a' }] }));
+    sns1.destroy();
     const saved = await fetch(`${first.endpoint}/_eventprobe/save`, { method: 'POST' });
     expect(saved.status).toBe(200);
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'))).toMatchObject({
@@ -235,7 +264,19 @@ describe('emulator state: dataDir', () => {
       );
       const records = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
       expect(records.Records?.map((r) => Buffer.from(r.Data ?? []).toString())).toEqual(['r1']);
-      for (const c of [sqs, events, kinesis]) c.destroy();
+      // Stacks (dates, sets, templates) and topics come back as they were, and can change again.
+      const cfn = new CloudFormationClient(config(second));
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'kept-stack' }));
+      expect(Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+      expect(Stacks?.[0]?.CreationTime).toBeInstanceOf(Date);
+      expect(Stacks?.[0]?.Outputs?.[0]?.OutputValue).toMatch(/\/kept-stack-Q-/);
+      await cfn.send(new DeleteStackCommand({ StackName: 'kept-stack' }));
+      expect(await waitForStack(cfn, Stacks?.[0]?.StackId ?? '')).toBe('DELETE_COMPLETE');
+      const topics = second.state().services.sns?.['us-east-1'] as {
+        topics: { name: string; tags: object }[];
+      };
+      expect(topics.topics).toEqual([expect.objectContaining({ name: 'kept-topic', tags: { team: 'a' } })]);
+      for (const c of [sqs, events, kinesis, cfn]) c.destroy();
     } finally {
       await second.close();
     }
