@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -441,6 +442,46 @@ describe('local emulator under malformed requests', () => {
     const streamed = await rawExchange(aws.port, chunks);
     expect(streamed).toMatch(/^HTTP\/1\.1 413/);
     expect(streamed).toContain('<Code>RequestEntityTooLarge</Code>');
+  });
+
+  it('refuses an oversized HTTP/2 request in the JSON envelope and keeps the session usable', async () => {
+    const session = connect(aws.endpoint);
+    try {
+      // With `open`, the body is left unfinished (the client is still uploading when refused).
+      const ask = (headers: Record<string, string>, body: Buffer, open = false) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const stream = session.request({ ':method': 'POST', ':path': '/', ...headers });
+          let status = 0;
+          const chunks: Buffer[] = [];
+          stream.on('response', (h) => {
+            status = Number(h[':status']);
+          });
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          const done = () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') });
+          stream.on('end', done);
+          stream.on('close', done);
+          stream.on('error', (err) => (status === 0 ? reject(err) : done()));
+          stream.write(body);
+          if (!open) stream.end();
+        });
+      const common = {
+        authorization: scope('kinesis'),
+        'x-amz-target': 'Kinesis_20131202.ListStreams',
+        'content-type': 'application/x-amz-json-1.1',
+      };
+      const refused = await ask(
+        { ...common, 'content-length': String(64 * 1024 * 1024) },
+        Buffer.alloc(1024, 0x20),
+        true,
+      );
+      expect(refused.status).toBe(413);
+      expect(JSON.parse(refused.body)).toMatchObject({ __type: 'RequestEntityTooLarge' });
+      const fine = await ask(common, Buffer.from('{}'));
+      expect(fine.status).toBe(200);
+      expect(JSON.parse(fine.body)).toMatchObject({ StreamNames: [] });
+    } finally {
+      session.close();
+    }
   });
 
   it('survives garbage on the wire: broken HTTP/1.1 and truncated HTTP/2 frames', async () => {

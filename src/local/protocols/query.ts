@@ -1,4 +1,3 @@
-import { AwsError } from '../core/errors.js';
 import type { QueryShapes } from '../core/service.js';
 import type { Protocol, WireRequest } from './types.js';
 import { el, errorXml, escapeXml, node, responseXml } from './xml.js';
@@ -185,13 +184,8 @@ export const queryProtocol: Protocol = {
     (isForm(request) || request.method === 'GET'),
   decode: (service, request, body) => {
     const shapes = service.query as QueryShapes;
-    let form: Record<string, string>;
-    try {
-      form = parseForm(body.toString('utf8'));
-    } catch {
-      throw new AwsError('MalformedQueryString', 'The request body is not a valid form.', 400);
-    }
-    const params = { ...Object.fromEntries(request.query), ...form };
+    // Form decoding never fails: stray `%` signs stay as they are, as AWS reads them.
+    const params = { ...Object.fromEntries(request.query), ...parseForm(body.toString('utf8')) };
     const operation = params.Action ?? '';
     delete params.Action;
     delete params.Version;
