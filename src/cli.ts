@@ -23,7 +23,8 @@ export const USAGE = `Usage: eventprobe <command> [options]
 Commands:
   local [--port N] [--host H] [--account-id ID] [--latency MS]
         Start the local AWS emulator and print its endpoint (default 127.0.0.1:4566;
-        --port 0 picks a free port). Stops on Ctrl-C.
+        --port 0 picks a free port). Stops on Ctrl-C. --data-dir DIR keeps the state in DIR
+        (loaded on start, saved on stop).
   sweep --tag KEY=VALUE... [--older-than MS] [--all] [--endpoint URL] [--region R]
         Remove eventprobe leftovers (marker-tagged listeners of earlier runs) that carry every
         given tag and are older than the grace period (default 1 h). --all sweeps every leftover.
@@ -43,6 +44,7 @@ const runLocal = async (args: string[], io: CliIo): Promise<CliResult> => {
       host: { type: 'string', default: '127.0.0.1' },
       'account-id': { type: 'string' },
       latency: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
   });
   const { startLocalAws } = await import('./local/index.js');
@@ -51,6 +53,7 @@ const runLocal = async (args: string[], io: CliIo): Promise<CliResult> => {
     host: values.host,
     ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     ...(values.latency === undefined ? {} : { latencyMs: Number(values.latency) }),
+    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
   });
   io.stdout(`eventprobe local AWS emulator listening on ${server.endpoint} (account ${server.accountId})\n`);
   io.stdout(`  export AWS_ENDPOINT_URL=${server.endpoint}\n`);

@@ -1,4 +1,5 @@
-import { Emulator, type EmulatorOptions } from './core/emulator.js';
+import { DataDir } from './core/data-dir.js';
+import { Emulator, type EmulatorOptions, type EmulatorSnapshot } from './core/emulator.js';
 import type { FaultController } from './core/faults.js';
 import { serve } from './server.js';
 import { allServices } from './services/index.js';
@@ -10,6 +11,8 @@ import {
   type XRayVisibilityOptions,
 } from './services/xray/index.js';
 
+export { DataDirLockedError } from './core/data-dir.js';
+export type { EmulatorSnapshot, PersistedState } from './core/emulator.js';
 export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
@@ -35,6 +38,13 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly xrayVisibility?: XRayVisibilityOptions;
   /** Also listen for the X-Ray daemon's UDP protocol (default 127.0.0.1:2000). Default off. */
   readonly xrayDaemon?: boolean | XRayDaemonOptions;
+  /**
+   * A directory to keep the whole state in: loaded on start, saved on close and on `save()` (or
+   * `POST /_eventprobe/save`), so a suite can restart the emulator mid-scenario. One emulator per
+   * directory: a second one fails with DataDirLockedError (a lock file holds the owner's pid).
+   * Default: none (state lives in memory only).
+   */
+  readonly dataDir?: string;
 }
 
 /** A running emulator. Close it (or `await using` it) when done. */
@@ -52,7 +62,13 @@ export interface LocalAws extends AsyncDisposable {
   readonly xrayDaemon: XRayDaemon | undefined;
   /** Changes X-Ray visibility delays while running (applies to segments sent afterwards). */
   setXRayVisibility(options: XRayVisibilityOptions): void;
-  /** Stops the server, aborts long polls, frees the port. Idempotent. */
+  /** What every service holds (queues with counts, rules and targets, topics, streams, stacks, traces). */
+  state(): EmulatorSnapshot;
+  /** Forgets every resource of every service (faults and delays stay). */
+  reset(): void;
+  /** Writes the state to `dataDir` now. Throws when the emulator has no `dataDir`. */
+  save(): void;
+  /** Stops the server, aborts long polls, frees the port, saves to `dataDir`. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -71,7 +87,22 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
   }
   const emulator = new Emulator(allServices, options);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
-  const server = await serve(emulator, { port, host: options.host ?? '127.0.0.1' });
+  const dataDir = options.dataDir === undefined ? undefined : DataDir.open(options.dataDir, emulator);
+  const save = (): void => {
+    if (!dataDir) throw new Error('this emulator was started without a dataDir: there is nowhere to save to');
+    dataDir.save();
+  };
+  let server: Awaited<ReturnType<typeof serve>>;
+  try {
+    server = await serve(emulator, {
+      port,
+      host: options.host ?? '127.0.0.1',
+      ...(dataDir ? { save } : {}),
+    });
+  } catch (err) {
+    dataDir?.release();
+    throw err;
+  }
   let daemon: XRayDaemon | undefined;
   try {
     if (options.xrayDaemon) {
@@ -79,11 +110,19 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     }
   } catch (err) {
     await server.close();
+    dataDir?.release();
     throw err;
   }
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closed ??= Promise.all([server.close(), daemon?.close()]).then(() => undefined);
+    closed ??= Promise.all([server.close(), daemon?.close()]).then(() => {
+      if (!dataDir) return;
+      try {
+        dataDir.save();
+      } finally {
+        dataDir.release();
+      }
+    });
     return closed;
   };
   return {
@@ -95,6 +134,9 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     emulator,
     xrayDaemon: daemon,
     setXRayVisibility: (visibility) => setXRayVisibility(emulator, visibility),
+    state: () => emulator.snapshot(),
+    reset: () => emulator.reset(),
+    save,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -9,25 +9,24 @@ import {
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
-import type { Emulator } from './core/emulator.js';
+import { type Emulator, endpointOf } from './core/emulator.js';
 import { AwsError } from './core/errors.js';
-import type { ServiceDefinition } from './core/service.js';
-import { parseForm } from './protocols/query.js';
-import { matchRoute } from './protocols/rest.js';
-import { errorXml, responseXml } from './protocols/xml.js';
+import type { AnyService } from './core/service.js';
+import { protocolsOf, type WireReply, type WireRequest } from './protocols/index.js';
+import { jsonProtocol } from './protocols/json.js';
 
 const log = debuglog('eventprobe:local');
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The largest request body accepted; a larger one is refused without being read in full. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_REGION = 'us-east-1';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
+/** A reply, plus whether the connection must close after it (a body was left unread). */
+interface Reply extends WireReply {
+  readonly close?: boolean;
 }
 
 /** `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, ...` → region and service. */
@@ -39,15 +38,27 @@ export const credentialScope = (
   return m ? { region: m[1] as string, service: m[2] as string } : undefined;
 };
 
-const readBody = async (req: Req): Promise<string> => {
+const tooLarge = (): AwsError =>
+  new AwsError(
+    'RequestEntityTooLarge',
+    `Request body too large: the eventprobe emulator accepts at most ${MAX_BODY_BYTES} bytes.`,
+    413,
+  );
+
+class BodyTooLarge extends Error {}
+
+/** Reads the body, giving up (without buffering the rest) once it passes the limit. */
+const readBody = async (req: Req): Promise<Buffer> => {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new AwsError('RequestEntityTooLarge', 'Request body too large', 413);
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 };
 
 const lowerHeaders = (req: Req): Record<string, string> => {
@@ -62,7 +73,7 @@ const lowerHeaders = (req: Req): Record<string, string> => {
   return out;
 };
 
-const toAwsError = (err: unknown): AwsError => {
+export const toAwsError = (err: unknown): AwsError => {
   if (err instanceof AwsError) return err;
   log('internal error: %O', err);
   return new AwsError(
@@ -72,36 +83,30 @@ const toAwsError = (err: unknown): AwsError => {
   );
 };
 
-const jsonReply = (service: ServiceDefinition<unknown>, result: unknown): Reply => ({
-  status: 200,
-  headers: { 'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}` },
-  body: JSON.stringify(result ?? {}),
-});
-
-const jsonError = (service: ServiceDefinition<unknown>, error: AwsError): Reply => {
-  const headers: Record<string, string> = {
-    'content-type': `application/x-amz-json-${service.jsonVersion ?? '1.1'}`,
-    'x-amzn-errortype': error.code,
-  };
-  // Services that also speak the query protocol (SQS) report the legacy code for the SDK's
-  // query-compatibility mode.
-  if (service.query) headers['x-amzn-query-error'] = `${error.queryCode};${error.fault}`;
-  return {
-    status: error.status,
-    headers,
-    body: JSON.stringify({ __type: error.code, message: error.message }),
-  };
+/** The envelope for requests that reach no service (unsigned, unknown service): AWS JSON 1.1. */
+const NO_SERVICE: AnyService = {
+  signingName: 'eventprobe',
+  jsonVersion: '1.1',
+  createState: () => ({}),
+  operations: {},
 };
 
-/** Handles the control endpoints under `/_eventprobe/` (health and faults). */
-const control = async (emulator: Emulator, method: string, path: string, body: string): Promise<Reply> => {
-  const ok = (value: unknown, status = 200): Reply => ({
-    status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(value),
-  });
+const controlJson = (value: unknown, status = 200): Reply => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
+
+/** Handles the control endpoints under `/_eventprobe/`: health, faults, state, reset, save. */
+const control = async (
+  emulator: Emulator,
+  hooks: ServeOptions,
+  method: string,
+  path: string,
+  body: string,
+): Promise<Reply> => {
   if (path === '/_eventprobe/health') {
-    return ok({
+    return controlJson({
       status: 'ok',
       accountId: emulator.accountId,
       services: emulator.services.map((s) => s.signingName),
@@ -109,136 +114,119 @@ const control = async (emulator: Emulator, method: string, path: string, body: s
   }
   if (path === '/_eventprobe/faults') {
     try {
-      if (method === 'GET') return ok(emulator.faults.get());
+      if (method === 'GET') return controlJson(emulator.faults.get());
       if (method === 'DELETE') {
         emulator.faults.clear();
-        return ok(emulator.faults.get());
+        return controlJson(emulator.faults.get());
       }
       if (method === 'POST' || method === 'PUT') {
         emulator.faults.set(JSON.parse(body || '{}'));
-        return ok(emulator.faults.get());
+        return controlJson(emulator.faults.get());
       }
     } catch (err) {
-      return ok({ error: (err as Error).message }, 400);
+      return controlJson({ error: (err as Error).message }, 400);
     }
   }
-  return ok({ error: `no control endpoint ${method} ${path}` }, 404);
+  if (path === '/_eventprobe/state' && method === 'GET') return controlJson(emulator.snapshot());
+  if (path === '/_eventprobe/reset' && method === 'POST') {
+    emulator.reset();
+    return controlJson({ reset: true });
+  }
+  if (path === '/_eventprobe/save' && method === 'POST') {
+    if (!hooks.save) return controlJson({ error: 'this emulator has no dataDir to save to' }, 409);
+    try {
+      hooks.save();
+      return controlJson({ saved: true });
+    } catch (err) {
+      return controlJson({ error: (err as Error).message }, 500);
+    }
+  }
+  return controlJson({ error: `no control endpoint ${method} ${path}` }, 404);
 };
 
 const dispatch = async (
   emulator: Emulator,
+  options: ServeOptions,
   req: Req,
   signal: AbortSignal,
   requestId: string,
 ): Promise<Reply> => {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // Not `new URL()`: a path such as `//x` would read as a host.
+  const target = req.url ?? '/';
+  const mark = target.indexOf('?');
+  const url = {
+    pathname: mark === -1 ? target : target.slice(0, mark),
+    searchParams: new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1)),
+  };
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = await readBody(req);
-  if (url.pathname.startsWith('/_eventprobe/')) return control(emulator, method, url.pathname, body);
+  if (url.pathname.startsWith('/_eventprobe/')) {
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge)
+        return { ...controlJson({ error: 'body too large' }, 413), close: true };
+      throw err;
+    }
+    return control(emulator, options, method, url.pathname, body.toString('utf8'));
+  }
 
   const headers = lowerHeaders(req);
+  const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers };
   const scope = credentialScope(headers.authorization);
-  const target = headers['x-amz-target'];
+  const amzTarget = headers['x-amz-target'];
   let service = scope ? emulator.service(scope.service) : undefined;
-  if (!service && target) service = emulator.serviceByTarget(target.slice(0, target.lastIndexOf('.')));
-  const region = scope?.region ?? DEFAULT_REGION;
+  if (!service && amzTarget)
+    service = emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')));
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
-    return {
-      status: 400,
-      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnrecognizedClientException' },
-      body: JSON.stringify({
-        __type: 'UnrecognizedClientException',
-        message: `The eventprobe emulator does not serve "${name}". Served: ${emulator.services.map((s) => s.signingName).join(', ')}.`,
-      }),
-    };
+    return jsonProtocol.encodeError(
+      NO_SERVICE,
+      new AwsError(
+        'UnrecognizedClientException',
+        `The eventprobe emulator does not serve "${name}". Served: ${emulator.services.map((s) => s.signingName).join(', ')}.`,
+      ),
+      requestId,
+    );
   }
-  const invoke = (operation: string, input: Record<string, unknown>) =>
-    emulator.invoke(service.signingName, operation, input, { region, headers, signal, requestId });
-
-  // AWS JSON 1.0 / 1.1: operation in X-Amz-Target.
-  if (target) {
-    const operation = target.slice(target.lastIndexOf('.') + 1);
+  const spoken = protocolsOf(service);
+  const protocol = spoken.find((p) => p.accepts(service, wire));
+  if (!protocol) {
+    return (spoken[0] ?? jsonProtocol).encodeError(
+      service,
+      new AwsError(
+        'UnknownOperationException',
+        `No ${service.signingName} operation for ${method} ${url.pathname}`,
+        404,
+        'InvalidAction',
+      ),
+      requestId,
+    );
+  }
+  try {
+    let body: Buffer;
     try {
-      let input: Record<string, unknown>;
-      try {
-        input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-      } catch {
-        throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
-      }
-      return jsonReply(service, await invoke(operation, input ?? {}));
+      body = await readBody(req);
     } catch (err) {
-      return jsonError(service, toAwsError(err));
+      if (err instanceof BodyTooLarge)
+        return { ...protocol.encodeError(service, tooLarge(), requestId), close: true };
+      throw err;
     }
+    const decoded = protocol.decode(service, wire, body);
+    const endpoint = endpointOf(headers);
+    const traceHeader = headers['x-amzn-trace-id'];
+    const output = await emulator.invoke(service.signingName, decoded.operation, decoded.input, {
+      region: scope?.region ?? DEFAULT_REGION,
+      signal,
+      requestId,
+      protocol: protocol.name,
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(traceHeader === undefined ? {} : { traceHeader }),
+    });
+    return protocol.encodeResult(service, decoded, output, requestId);
+  } catch (err) {
+    return protocol.encodeError(service, toAwsError(err), requestId);
   }
-
-  // Query protocol: form-encoded Action=...
-  const contentType = headers['content-type'] ?? '';
-  if (service.query && (contentType.startsWith('application/x-www-form-urlencoded') || method === 'GET')) {
-    const codec = service.query;
-    const params = { ...Object.fromEntries(url.searchParams), ...parseForm(body) };
-    const operation = params.Action ?? '';
-    delete params.Action;
-    delete params.Version;
-    try {
-      const output = await invoke(operation, codec.decode(operation, params));
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: responseXml(operation, codec.xmlns, codec.encode(operation, output), requestId),
-      };
-    } catch (err) {
-      const e = toAwsError(err);
-      return {
-        status: e.status,
-        headers: { 'content-type': 'text/xml' },
-        body: errorXml(codec.xmlns, e.fault, e.queryCode, e.message, requestId),
-      };
-    }
-  }
-
-  // REST-JSON: operation by method and path.
-  if (service.rest) {
-    const match = matchRoute(service.rest, method, url.pathname);
-    if (match) {
-      try {
-        let json: Record<string, unknown> = {};
-        try {
-          json = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
-        } catch {
-          throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
-        }
-        // A repeated query parameter (e.g. tagKeys) becomes a list.
-        const query: Record<string, string | string[]> = {};
-        for (const [k, v] of url.searchParams) {
-          const prev = query[k];
-          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-        }
-        const input = { ...query, ...json, ...match.params };
-        const output = await invoke(match.route.operation, input);
-        return {
-          status: match.route.status ?? 200,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(output ?? {}),
-        };
-      } catch (err) {
-        const e = toAwsError(err);
-        return {
-          status: e.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
-          body: JSON.stringify({ Code: e.code, message: e.message, Message: e.message }),
-        };
-      }
-    }
-  }
-  return {
-    status: 404,
-    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' },
-    body: JSON.stringify({
-      __type: 'UnknownOperationException',
-      message: `No ${service.signingName} operation for ${method} ${url.pathname}`,
-    }),
-  };
 };
 
 /** A duplex over `socket` that first yields `head` (bytes already read off the socket). */
@@ -258,6 +246,7 @@ const prefixed = (socket: Socket, head: Buffer): Duplex => {
       callback(err);
     },
   });
+  proxy.on('error', (err: Error) => log('http/2 connection error: %s', err.message));
   proxy.push(head);
   socket.on('data', (data: Buffer) => {
     if (!proxy.push(data)) socket.pause();
@@ -267,6 +256,33 @@ const prefixed = (socket: Socket, head: Buffer): Duplex => {
   socket.on('error', (err) => proxy.destroy(err));
   return proxy;
 };
+
+/** Writes a reply; when a body was left unread, closes the connection (HTTP/1.1) after it. */
+const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
+  if (res.writableEnded || res.destroyed) return;
+  const buf = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  const headers: Record<string, string> = {
+    ...reply.headers,
+    'content-length': String(buf.length),
+    'x-amzn-requestid': requestId,
+  };
+  const h1 = req.httpVersionMajor === 1;
+  if (reply.close && h1) headers.connection = 'close';
+  res.writeHead(reply.status, headers);
+  // The socket is detached from the request once the response finishes: hold on to it now.
+  const socket = h1 ? (req as IncomingMessage).socket : undefined;
+  res.end(buf, () => {
+    if (reply.close) socket?.destroy();
+  });
+  if (reply.close && !h1) (req as Http2ServerRequest).stream.close();
+};
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Saves the state to the data directory (`POST /_eventprobe/save`); absent without one. */
+  readonly save?: () => void;
+}
 
 export interface ServerHandle {
   readonly endpoint: string;
@@ -279,46 +295,32 @@ export interface ServerHandle {
  * Serves the emulator over HTTP/1.1 and HTTP/2 cleartext (prior knowledge, as the SDK's Kinesis
  * client uses) on one port: the first bytes of each connection decide which.
  */
-export const serve = async (
-  emulator: Emulator,
-  options: { port: number; host: string },
-): Promise<ServerHandle> => {
+export const serve = async (emulator: Emulator, options: ServeOptions): Promise<ServerHandle> => {
   const handle = (req: Req, res: Res): void => {
     const aborter = new AbortController();
     const requestId = randomUUID();
     res.on('close', () => aborter.abort(new Error('client went away')));
-    dispatch(emulator, req, aborter.signal, requestId)
-      .catch((err: unknown): Reply => {
-        const e = toAwsError(err);
-        return {
-          status: e.status,
-          headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.code },
-          body: JSON.stringify({ __type: e.code, message: e.message }),
-        };
-      })
-      .then((reply) => {
-        if (res.writableEnded || res.destroyed) return;
-        const buf = Buffer.from(reply.body, 'utf8');
-        res.writeHead(reply.status, {
-          ...reply.headers,
-          'content-length': String(buf.length),
-          'x-amzn-requestid': requestId,
-        });
-        res.end(buf);
-      });
+    dispatch(emulator, options, req, aborter.signal, requestId)
+      .catch((err: unknown): Reply => jsonProtocol.encodeError(NO_SERVICE, toAwsError(err), requestId))
+      .then((reply) => send(req, res, reply, requestId))
+      .catch((err: unknown) => log('could not answer: %O', err));
   };
 
   const h1 = createHttpServer({ keepAliveTimeout: 65_000 }, handle);
   const h2 = createH2Server({}, handle);
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
+  // A broken client (truncated frames, a reset mid-request) costs its own session, never the server.
+  h2.on('sessionError', (err: Error) => log('http/2 session error: %s', err.message));
   h2.on('session', (session: Http2Session) => {
+    session.on('error', (err: Error) => log('http/2 session error: %s', err.message));
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
   const server = createNetServer((socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err: Error) => log('socket error: %s', err.message));
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       if (chunk.subarray(0, 3).toString('latin1') === 'PRI') {

@@ -1,4 +1,5 @@
 import type { Emulator } from './emulator.js';
+import type { ProtocolName } from './service.js';
 
 /** What an operation handler gets besides its input. Knows nothing of HTTP. */
 export interface OpContext<S> {
@@ -13,8 +14,13 @@ export interface OpContext<S> {
   readonly signal: AbortSignal;
   /** The `X-Amzn-Trace-Id` request header, if the caller sent one. */
   readonly traceHeader: string | undefined;
-  /** Request headers, lower-cased names. */
-  readonly headers: Readonly<Record<string, string>>;
+  /** The wire protocol the request came in on; undefined for in-process calls between services. */
+  readonly protocol: ProtocolName | undefined;
+  /**
+   * The base URL the client reached the emulator at (`http://127.0.0.1:4566`), for URLs a service
+   * hands out (SQS queue URLs); undefined for in-process calls that did not pass one on.
+   */
+  readonly endpoint: string | undefined;
   /** The emulator: clock, other services' state, cross-service delivery. */
   readonly emulator: Emulator;
 }

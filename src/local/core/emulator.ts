@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpContext } from './context.js';
 import { AwsError } from './errors.js';
 import { FaultController, type FaultOptions } from './faults.js';
-import type { AnyService, ServiceDefinition } from './service.js';
+import { fromJsonState, toJsonState } from './persist.js';
+import type { AnyService, ProtocolName, ServiceDefinition } from './service.js';
 
 export interface EmulatorOptions extends FaultOptions {
   /** The account id in every ARN. Default `000000000000`. */
@@ -14,10 +15,49 @@ export interface EmulatorOptions extends FaultOptions {
 
 export interface InvokeOptions {
   readonly region: string;
+  /** The wire protocol of the request (set by the server). */
+  readonly protocol?: ProtocolName;
+  /** The base URL the client used (set by the server; pass it on in nested calls). */
+  readonly endpoint?: string;
+  /** The caller's `X-Amzn-Trace-Id`. */
+  readonly traceHeader?: string;
+  /**
+   * Request headers of an in-process caller that has no other way to say them: only
+   * `x-amzn-trace-id` (for `traceHeader`) and `host`/`x-forwarded-proto` (for `endpoint`) are read;
+   * operations never see headers.
+   */
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   readonly requestId?: string;
 }
+
+/** What `GET /_eventprobe/state` answers. */
+export interface EmulatorSnapshot {
+  readonly accountId: string;
+  /** The emulator's clock when the snapshot was taken. */
+  readonly time: string;
+  /** service → region → that service's own snapshot. */
+  readonly services: Record<string, Record<string, unknown>>;
+}
+
+const PERSIST_FORMAT = 'eventprobe-state/1';
+
+/** The saved state of an emulator (`dataDir/state.json`). */
+export interface PersistedState {
+  readonly format: string;
+  readonly accountId: string;
+  /** `service/region` → that state, as the service's `save` hook or the generic serialiser wrote it. */
+  readonly states: Record<string, unknown>;
+}
+
+const splitKey = (key: string): [string, string] => {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+};
+
+/** The base URL a client reached the emulator at, from its `host` and `x-forwarded-proto` headers. */
+export const endpointOf = (headers: Readonly<Record<string, string>> | undefined): string | undefined =>
+  headers?.host === undefined ? undefined : `${headers['x-forwarded-proto'] ?? 'http'}://${headers.host}`;
 
 /**
  * The emulator without HTTP: services, their per-account-and-region state, the clock, and the
@@ -111,7 +151,6 @@ export class Emulator {
     if (latency > 0) await sleep(latency, undefined, { signal }).catch(() => undefined);
     const fault = this.faults.faultFor(signingName, operation);
     if (fault) throw fault;
-    const headers = options.headers ?? {};
     const ctx: OpContext<unknown> = {
       state: this.state(signingName, options.region),
       accountId: this.accountId,
@@ -120,11 +159,61 @@ export class Emulator {
       operation,
       requestId: options.requestId ?? randomUUID(),
       signal,
-      traceHeader: headers['x-amzn-trace-id'],
-      headers,
+      traceHeader: options.traceHeader ?? options.headers?.['x-amzn-trace-id'],
+      protocol: options.protocol,
+      endpoint: options.endpoint ?? endpointOf(options.headers),
       emulator: this,
     };
     return await handler(input, ctx);
+  }
+
+  /**
+   * A JSON-ready view of every service's resources, by service and region (each service's
+   * `snapshot` hook; services without one are left out).
+   */
+  snapshot(): EmulatorSnapshot {
+    const services: Record<string, Record<string, unknown>> = {};
+    for (const [key, state] of this.#states) {
+      const [name, region] = splitKey(key);
+      const service = this.#services.get(name);
+      if (!service?.snapshot) continue;
+      services[name] ??= {};
+      (services[name] as Record<string, unknown>)[region] = service.snapshot(state, this.now());
+    }
+    return { accountId: this.accountId, time: new Date(this.now()).toISOString(), services };
+  }
+
+  /** Forgets every resource of every service (pending long polls end as on close). */
+  reset(): void {
+    for (const [key, state] of this.#states) this.#services.get(splitKey(key)[0])?.dispose?.(state);
+    this.#states.clear();
+  }
+
+  /** The whole state as JSON-ready data, for {@link load} (used by `dataDir`). */
+  save(): PersistedState {
+    const states: Record<string, unknown> = {};
+    for (const [key, state] of this.#states) {
+      const service = this.#services.get(splitKey(key)[0]);
+      if (service) states[key] = service.save ? service.save(state) : toJsonState(state);
+    }
+    return { format: PERSIST_FORMAT, accountId: this.accountId, states };
+  }
+
+  /** Replaces the state with what {@link save} wrote (services not known here are skipped). */
+  load(data: PersistedState): void {
+    if (data?.format !== PERSIST_FORMAT)
+      throw new Error(`not an eventprobe emulator state (format ${String(data?.format)})`);
+    if (data.accountId !== this.accountId) {
+      throw new Error(`the saved state is of account ${data.accountId}, this emulator is ${this.accountId}`);
+    }
+    this.reset();
+    for (const [key, saved] of Object.entries(data.states)) {
+      const [name, region] = splitKey(key);
+      const service = this.#services.get(name);
+      if (!service) continue;
+      const scope = { accountId: this.accountId, region };
+      this.#states.set(key, service.load ? service.load(scope, saved) : fromJsonState(saved));
+    }
   }
 
   /** Aborts pending long polls and releases every service's timers. */

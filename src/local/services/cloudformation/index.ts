@@ -5,8 +5,10 @@
  */
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
+import { fromJsonState } from '../../core/persist.js';
 import { defineService } from '../../core/service.js';
-import { cfnCodec } from './codec.js';
+import { cfnQuery } from './codec.js';
 import {
   type CfnState,
   createCfnState,
@@ -33,21 +35,15 @@ type Input = Record<string, unknown>;
 
 const PAGE = 100;
 
-/** Headers passed on to nested calls, so URLs (a queue's) use the host the caller reached us on. */
-const FORWARDED_HEADERS = ['host', 'x-forwarded-proto'];
-
+/** Nested calls get the caller's endpoint, so URLs (a queue's) use the host the caller reached us on. */
 const environment = (ctx: Ctx): Environment => {
-  const headers: Record<string, string> = {};
-  for (const name of FORWARDED_HEADERS) {
-    const value = ctx.headers[name];
-    if (value !== undefined) headers[name] = value;
-  }
+  const options =
+    ctx.endpoint === undefined ? { region: ctx.region } : { region: ctx.region, endpoint: ctx.endpoint };
   return {
     now: () => new Date(ctx.emulator.now()),
     hasService: (name) => ctx.emulator.service(name) !== undefined,
     invoke: async (service, operation, input) =>
-      ((await ctx.emulator.invoke(service, operation, input, { region: ctx.region, headers })) ??
-        {}) as Record<string, unknown>,
+      ((await ctx.emulator.invoke(service, operation, input, options)) ?? {}) as Record<string, unknown>,
   };
 };
 
@@ -100,13 +96,8 @@ const tagsOf = (input: Input): Tag[] | undefined =>
   }));
 
 const pageOf = <T>(items: readonly T[], token: unknown, size = PAGE): { page: T[]; NextToken?: string } => {
-  const start = token === undefined ? 0 : Number(Buffer.from(String(token), 'base64').toString('utf8'));
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw templateError('Invalid NextToken');
-  }
-  const page = items.slice(start, start + size);
-  const next = start + size;
-  return next < items.length ? { page, NextToken: Buffer.from(String(next)).toString('base64') } : { page };
+  const { page, nextToken } = paginate(items, token, size, () => templateError('Invalid NextToken'));
+  return nextToken === undefined ? { page } : { page, NextToken: nextToken };
 };
 
 const describeStack = (stack: Stack) => {
@@ -157,8 +148,34 @@ const driftInfo = { StackResourceDriftStatus: 'NOT_CHECKED' };
 
 export const cloudformation = defineService<CfnState>({
   signingName: 'cloudformation',
-  query: cfnCodec,
+  protocols: ['query'],
+  query: cfnQuery,
   createState: createCfnState,
+  snapshot: (state) => ({
+    stacks: state.stacks.map((stack) => ({
+      name: stack.name,
+      id: stack.id,
+      status: stack.status,
+      reason: stack.reason,
+      outputs: stack.outputs.map((o) => ({
+        key: o.OutputKey,
+        value: o.OutputValue,
+        exportName: o.ExportName,
+      })),
+      resources: [...stack.resources.values()].map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        status: r.status,
+        physicalId: r.deployed?.physicalId,
+      })),
+    })),
+  }),
+  /** An operation in flight is not state: a loaded stack has none. */
+  load: (_scope, data) => {
+    const state = fromJsonState(data) as CfnState;
+    for (const stack of state.stacks) stack.pending = undefined;
+    return state;
+  },
   operations: {
     async CreateStack(input, ctx) {
       const name = requireString(input, 'StackName');

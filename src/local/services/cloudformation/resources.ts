@@ -5,6 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { arn as buildArn } from '../../core/arn.js';
+import { bool, text } from '../../core/coerce.js';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
 
@@ -66,13 +68,8 @@ export const generatedName = (
   return `${stackPart}-${logicalPart}-${random}${suffix}`;
 };
 
-const str = (value: unknown): string | undefined => {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-};
-
-const isTrue = (value: unknown): boolean => value === true || String(value).toLowerCase() === 'true';
+const str = text;
+const isTrue = bool;
 
 type Tag = { Key: string; Value: string };
 
@@ -109,7 +106,7 @@ const ignoreNotFound = async (work: Promise<unknown>): Promise<void> => {
 };
 
 const arn = (ctx: ProviderContext, service: string, resource: string): string =>
-  `arn:aws:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
+  buildArn(service, ctx.region, ctx.accountId, resource);
 
 // ---------------------------------------------------------------------------------------------
 // SQS

@@ -3,6 +3,7 @@
  * exports CloudFormation has. Resources are deployed through the providers in resources.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import { type Deployed, type ProviderContext, providers, type ResourceProvider } from './resources.js';
 import {
@@ -426,7 +427,7 @@ export const createStack = (
   env: Environment,
 ): { stack: Stack; done: Promise<void> } => {
   const stack: Stack = {
-    id: `arn:aws:cloudformation:${state.region}:${state.accountId}:stack/${input.name}/${randomUUID()}`,
+    id: arn('cloudformation', state.region, state.accountId, `stack/${input.name}/${randomUUID()}`),
     name: input.name,
     status: 'CREATE_IN_PROGRESS',
     reason: undefined,

@@ -1,7 +1,9 @@
+import { fromJsonState } from '../../core/persist.js';
 import { defineService } from '../../core/service.js';
 import { createEventBus, deleteEventBus, describeEventBus, listEventBuses } from './buses.js';
 import { putEvents } from './put-events.js';
 import {
+  compilePattern,
   deleteRule,
   describeRule,
   disableRule,
@@ -22,6 +24,7 @@ import { listTargetsByRule, putTargets, removeTargets } from './targets.js';
  */
 export const events = defineService<EventsState>({
   signingName: 'events',
+  protocols: ['json'],
   targetPrefix: 'AWSEvents',
   jsonVersion: '1.1',
   createState: createEventsState,
@@ -47,4 +50,28 @@ export const events = defineService<EventsState>({
     UntagResource: untagResource,
   },
   tagging: eventsTagging,
+  snapshot: (state) => ({
+    buses: [...state.buses.values()].map((bus) => ({
+      name: bus.name,
+      arn: bus.arn,
+      rules: [...bus.rules.values()].map((rule) => ({
+        name: rule.name,
+        arn: rule.arn,
+        state: rule.state,
+        eventPattern: rule.eventPattern,
+        scheduleExpression: rule.scheduleExpression,
+        targets: [...rule.targets.values()],
+      })),
+    })),
+  }),
+  /** Compiled patterns are functions, not state: rebuilt from the saved pattern text. */
+  load: (_scope, data) => {
+    const state = fromJsonState(data) as EventsState;
+    for (const bus of state.buses.values()) {
+      for (const rule of bus.rules.values()) {
+        rule.matcher = rule.eventPattern === undefined ? undefined : compilePattern(rule.eventPattern);
+      }
+    }
+    return state;
+  },
 });

@@ -1,4 +1,5 @@
 import type { CompiledEventPattern } from '../../../events/pattern.js';
+import { arn } from '../../core/arn.js';
 import { AwsError } from '../../core/errors.js';
 import type { InputTransformerSpec } from './input.js';
 
@@ -50,10 +51,10 @@ export interface EventsState {
 }
 
 export const busArn = (state: EventsState, name: string): string =>
-  `arn:aws:events:${state.region}:${state.accountId}:event-bus/${name}`;
+  arn('events', state.region, state.accountId, `event-bus/${name}`);
 
 export const ruleArn = (state: EventsState, busName: string, name: string): string =>
-  `arn:aws:events:${state.region}:${state.accountId}:rule/${busName === DEFAULT_BUS ? '' : `${busName}/`}${name}`;
+  arn('events', state.region, state.accountId, `rule/${busName === DEFAULT_BUS ? '' : `${busName}/`}${name}`);
 
 export const newBus = (state: EventsState, name: string, now: number, description?: string): EventBus => ({
   name,

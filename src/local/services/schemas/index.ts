@@ -376,6 +376,7 @@ const S = `${R}/schemas/name/{SchemaName}`;
 /** EventBridge Schemas (REST-JSON): registries, schemas and their versions, tags. */
 export const schemas = defineService<SchemasState>({
   signingName: 'schemas',
+  protocols: ['rest-json'],
   rest: [
     { method: 'GET', path: '/v1/registries', operation: 'ListRegistries' },
     { method: 'POST', path: R, operation: 'CreateRegistry', status: 201 },
@@ -420,4 +421,13 @@ export const schemas = defineService<SchemasState>({
     },
   },
   tagging,
+  snapshot: (state) => ({
+    registries: [...state.registries.values()]
+      .filter((r) => r.scope === 'LOCAL' || r.schemas.size > 0)
+      .map((r) => ({
+        name: r.name,
+        arn: r.arn,
+        schemas: [...r.schemas.values()].map((s) => ({ name: s.name, versions: s.versions.length })),
+      })),
+  }),
 });

@@ -1,4 +1,5 @@
 /** The EventBridge schema registry's state for one account and region. Knows nothing of HTTP. */
+import { arn } from '../../core/arn.js';
 
 export type SchemaType = 'OpenApi3' | 'JSONSchemaDraft4';
 
@@ -43,10 +44,10 @@ export interface SchemasState {
 export const AWS_EVENTS_REGISTRY = 'aws.events';
 
 export const registryArn = (region: string, accountId: string, name: string): string =>
-  `arn:aws:schemas:${region}:${accountId}:registry/${name}`;
+  arn('schemas', region, accountId, `registry/${name}`);
 
 export const schemaArn = (region: string, accountId: string, registry: string, schema: string): string =>
-  `arn:aws:schemas:${region}:${accountId}:schema/${registry}/${schema}`;
+  arn('schemas', region, accountId, `schema/${registry}/${schema}`);
 
 export const createSchemasState = ({
   accountId,

@@ -1,7 +1,7 @@
 import { defineService } from '../../core/service.js';
-import { wake } from './model.js';
+import { counts, wake } from './model.js';
 import { createSqsState, operations } from './operations.js';
-import { sqsQueryCodec } from './query.js';
+import { sqsQuery } from './query.js';
 
 export type { DeliveryOrigin, DeliveryResult, InboundMessage, InboundMessageAttribute } from './delivery.js';
 export { deliverToQueue } from './delivery.js';
@@ -12,7 +12,8 @@ export const sqs = defineService({
   signingName: 'sqs',
   targetPrefix: 'AmazonSQS',
   jsonVersion: '1.0',
-  query: sqsQueryCodec,
+  protocols: ['json', 'query'],
+  query: sqsQuery,
   createState: createSqsState,
   operations,
   tagging: {
@@ -31,6 +32,21 @@ export const sqs = defineService({
       return true;
     },
   },
+  snapshot: (state, now) => ({
+    queues: [...state.queues.values()].map((q) => {
+      const { visible, notVisible, delayed } = counts(q, now);
+      return {
+        name: q.name,
+        arn: q.arn,
+        fifo: q.fifo,
+        messages: visible,
+        inFlight: notVisible,
+        delayed,
+        attributes: { ...q.attributes },
+        tags: { ...q.tags },
+      };
+    }),
+  }),
   dispose: (state) => {
     for (const queue of state.queues.values()) wake(queue);
   },

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { arn } from '../../core/arn.js';
 import { sqsError } from './errors.js';
 import { type MessageAttributeValue, md5Hex, md5OfAttributes } from './md5.js';
 
@@ -68,7 +69,7 @@ export const DEFAULT_ATTRIBUTES: Readonly<Record<string, string>> = {
 };
 
 export const queueArn = (region: string, accountId: string, name: string): string =>
-  `arn:aws:sqs:${region}:${accountId}:${name}`;
+  arn('sqs', region, accountId, name);
 
 export const numberAttribute = (queue: Queue, name: string): number =>
   Number(queue.attributes[name] ?? DEFAULT_ATTRIBUTES[name] ?? 0);

@@ -1,3 +1,5 @@
+import { globalArn } from '../../core/arn.js';
+import { str, stringList, strMap } from '../../core/coerce.js';
 import type { OpContext, Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { sqsError } from './errors.js';
@@ -70,21 +72,10 @@ const SYSTEM_ATTRIBUTES = [
   'SequenceNumber',
 ];
 
-const isQueryRequest = (ctx: Ctx): boolean => ctx.headers['x-amz-target'] === undefined;
+/** Query-protocol (and in-process) callers get the query wording of some messages. */
+const isQueryRequest = (ctx: Ctx): boolean => ctx.protocol !== 'json';
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-const stringMap = (value: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  if (typeof value !== 'object' || value === null) return out;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v !== undefined && v !== null) out[k] = String(v);
-  }
-  return out;
-};
-
-const stringList = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+const stringMap = (value: unknown): Record<string, string> => strMap(value, true);
 
 /** An integer parameter in [min, max], or the fallback when absent. */
 const intParam = (
@@ -104,9 +95,8 @@ const intParam = (
 };
 
 export const queueUrl = (ctx: OpContext<unknown>, queue: Queue): string => {
-  const host = ctx.headers.host ?? `sqs.${queue.region}.localhost`;
-  const proto = ctx.headers['x-forwarded-proto'] ?? 'http';
-  return `${proto}://${host}/${queue.accountId}/${queue.name}`;
+  const base = ctx.endpoint ?? `http://sqs.${queue.region}.localhost`;
+  return `${base}/${queue.accountId}/${queue.name}`;
 };
 
 const REGION_IN_HOST = [
@@ -789,7 +779,7 @@ const addPermission: Operation<SqsState> = (input, ctx) => {
   statements.push({
     Sid: label,
     Effect: 'Allow',
-    Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
+    Principal: { AWS: accounts.map((a) => globalArn('iam', ctx.region, a, 'root')) },
     Action: actions.map((a) => `SQS:${a}`),
     Resource: queue.arn,
   });

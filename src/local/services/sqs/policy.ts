@@ -1,4 +1,5 @@
 /** Evaluation of an SQS queue policy for a request, as IAM does for resource-based policies. */
+import { parseArn } from '../../core/arn.js';
 
 export interface PolicyRequest {
   /** `events.amazonaws.com`, or an account/ARN for AWS principals. */
@@ -34,7 +35,11 @@ const principalMatches = (principal: unknown, request: PolicyRequest['principal'
   if (request.service !== undefined && strings(p.Service).includes(request.service)) return true;
   if (request.aws !== undefined) {
     const account = request.aws;
-    return strings(p.AWS).some((a) => a === account || a === `arn:aws:iam::${account}:root`);
+    return strings(p.AWS).some((a) => {
+      if (a === account) return true;
+      const parsed = parseArn(a);
+      return parsed?.service === 'iam' && parsed.accountId === account && parsed.resource === 'root';
+    });
   }
   return false;
 };

@@ -180,6 +180,7 @@ const untagResources: Op = (input, ctx) => {
  */
 export const tagging = defineService<TaggingState>({
   signingName: 'tagging',
+  protocols: ['json'],
   targetPrefix: 'ResourceGroupsTaggingAPI_20170126',
   jsonVersion: '1.1',
   createState: () => ({}),

@@ -293,12 +293,19 @@ const getTraceSummaries = (input: Record<string, unknown>, ctx: OpContext<XRaySt
 /** AWS X-Ray over REST-JSON: PutTraceSegments, BatchGetTraces, GetTraceSummaries. */
 export const xray = defineService<XRayState>({
   signingName: 'xray',
+  protocols: ['rest-json'],
   rest: [
     { method: 'POST', path: '/TraceSegments', operation: 'PutTraceSegments' },
     { method: 'POST', path: '/Traces', operation: 'BatchGetTraces' },
     { method: 'POST', path: '/TraceSummaries', operation: 'GetTraceSummaries' },
   ],
   createState: () => ({ traces: new Map() }),
+  snapshot: (state) => ({
+    traces: [...state.traces].map(([id, segments]) => ({
+      id,
+      segments: [...segments.values()].map((s) => ({ id: s.id, name: s.doc.name, visibleAt: s.visibleAt })),
+    })),
+  }),
   operations: {
     PutTraceSegments: putTraceSegments,
     BatchGetTraces: batchGetTraces,
