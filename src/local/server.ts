@@ -89,7 +89,12 @@ const jsonError = (service: ServiceDefinition<unknown>, error: AwsError): Reply 
   return {
     status: error.status,
     headers,
-    body: JSON.stringify({ __type: error.code, message: error.message }),
+    // Some errors carry more fields (DynamoDB's Item, CancellationReasons).
+    body: JSON.stringify({
+      ...(error as { fields?: object }).fields,
+      __type: error.code,
+      message: error.message,
+    }),
   };
 };
 
@@ -139,8 +144,9 @@ const dispatch = async (
   const headers = lowerHeaders(req);
   const scope = credentialScope(headers.authorization);
   const target = headers['x-amz-target'];
-  let service = scope ? emulator.service(scope.service) : undefined;
-  if (!service && target) service = emulator.serviceByTarget(target.slice(0, target.lastIndexOf('.')));
+  // The JSON target prefix wins over the signing name: DynamoDB Streams signs as `dynamodb`.
+  let service = target ? emulator.serviceByTarget(target.slice(0, target.lastIndexOf('.'))) : undefined;
+  if (!service && scope) service = emulator.service(scope.service);
   const region = scope?.region ?? DEFAULT_REGION;
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
