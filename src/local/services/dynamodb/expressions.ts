@@ -170,7 +170,20 @@ const tokenize = (source: string, kind: ExpressionKind): Token[] => {
       continue;
     }
     const p = PUNCT.find((q) => rest.startsWith(q));
-    if (!p) throw syntaxError(kind, source, { type: 'punct', text: c, pos: i });
+    if (!p) {
+      const bad: Token = { type: 'punct', text: c, pos: i };
+      const after = /^\s*([#:]?[A-Za-z0-9_]+|\S)/.exec(source.slice(i + 1));
+      const next: Token[] = after
+        ? [
+            {
+              type: 'ident',
+              text: after[1] as string,
+              pos: i + 1 + after[0].length - (after[1] as string).length,
+            },
+          ]
+        : [];
+      throw syntaxError(kind, source, bad, [...tokens.slice(-1), bad, ...next]);
+    }
     tokens.push({ type: 'punct', text: p, pos: i });
     i += p.length;
   }
@@ -178,8 +191,19 @@ const tokenize = (source: string, kind: ExpressionKind): Token[] => {
   return tokens;
 };
 
-const syntaxError = (kind: ExpressionKind, source: string, token: Token): AwsError => {
-  const near = source.slice(Math.max(0, token.pos - 10), token.pos + token.text.length + 10).trim();
+/** AWS quotes the offending token with its neighbours: `near: "a * :b"`. */
+const syntaxError = (
+  kind: ExpressionKind,
+  source: string,
+  token: Token,
+  tokens: readonly Token[] = [],
+): AwsError => {
+  const at = tokens.indexOf(token);
+  const prev = at > 0 ? tokens[at - 1] : undefined;
+  const next = at >= 0 ? tokens[at + 1] : undefined;
+  const start = prev ? prev.pos : token.pos;
+  const end = next && next.type !== 'eof' ? next.pos + next.text.length : token.pos + token.text.length;
+  const near = token.type === 'eof' ? source.slice(start).trim() : source.slice(start, end);
   return validation(`Invalid ${kind}: Syntax error; token: "${token.text}", near: "${near}"`);
 };
 
@@ -220,7 +244,7 @@ class Parser {
   }
 
   fail(token: Token = this.peek): AwsError {
-    return syntaxError(this.kind, this.source, token);
+    return syntaxError(this.kind, this.source, token, this.#tokens);
   }
 
   expect(text: string): void {

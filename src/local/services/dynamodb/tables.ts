@@ -427,6 +427,9 @@ const updateTable = (input: Input, ctx: Ctx): unknown => {
       index.throughput = readThroughput(u.ProvisionedThroughput);
     }
   }
+  // Definitions that no key uses any more (an index was deleted) are dropped, as AWS does.
+  const used = new Set([table.keys, ...table.indexes.map((i) => i.keys)].flatMap((k) => [k.hash, k.range]));
+  table.attributeDefinitions = table.attributeDefinitions.filter((d) => used.has(d.AttributeName));
   checkDefinitions(table.attributeDefinitions, table.keys, table.indexes);
   const spec = readStreamSpec(input.StreamSpecification);
   if (spec) {
