@@ -11,7 +11,8 @@ import { sweepTtl } from '../dynamodb/items.js';
 import type { DynamoDbState, StreamShard, TableStream } from '../dynamodb/model.js';
 import { RETENTION_MS, trimStreams } from '../dynamodb/stream.js';
 
-type Ctx = OpContext<Record<string, never>>;
+/** Stream operations read the `dynamodb` state of the region, whichever service they are called through. */
+type Ctx = OpContext<unknown>;
 type Input = Record<string, unknown>;
 
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
@@ -229,17 +230,23 @@ const getRecords = (input: Input, ctx: Ctx): unknown => {
   };
 };
 
-export const dynamodbStreams = defineService<Record<string, never>>({
+/**
+ * The stream operations, also served by the `dynamodb` service so that in-process consumers (e.g.
+ * Lambda event source mappings) can poll with `emulator.invoke('dynamodb', 'GetRecords', ...)`.
+ */
+export const streamOperations = {
+  ListStreams: listStreams,
+  DescribeStream: describeStream,
+  GetShardIterator: getShardIterator,
+  GetRecords: getRecords,
+};
+
+export const dynamodbStreams = defineService<unknown>({
   // Not a real signing name (the SDK signs with `dynamodb`): the key this service is registered
   // under; requests reach it by their X-Amz-Target prefix.
   signingName: 'streams.dynamodb',
   targetPrefix: 'DynamoDBStreams_20120810',
   jsonVersion: '1.0',
   createState: () => ({}),
-  operations: {
-    ListStreams: listStreams,
-    DescribeStream: describeStream,
-    GetShardIterator: getShardIterator,
-    GetRecords: getRecords,
-  },
+  operations: streamOperations,
 });

@@ -3,7 +3,9 @@
  * expressions; Query, Scan, batches and transactions. Its change streams are served by the
  * `dynamodb-streams` service, which reads this service's state.
  */
+import type { Operation } from '../../core/context.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
+import { streamOperations } from '../dynamodb-streams/index.js';
 import { batchOperations } from './batch.js';
 import { itemOperations } from './items.js';
 import { createState, type DynamoDbState } from './model.js';
@@ -44,6 +46,12 @@ export const dynamodb = defineService<DynamoDbState>({
   targetPrefix: 'DynamoDB_20120810',
   jsonVersion: '1.0',
   createState,
-  operations: { ...tableOperations, ...itemOperations, ...queryOperations, ...batchOperations },
+  operations: {
+    ...tableOperations,
+    ...itemOperations,
+    ...queryOperations,
+    ...batchOperations,
+    ...(streamOperations as Record<string, Operation<DynamoDbState>>),
+  },
   tagging,
 });
