@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { dynamodbTable } from './providers/dynamodb.js';
 
 /** What a provider can do besides reading its properties. */
 export interface ProviderContext {
@@ -640,6 +641,7 @@ const waitConditionHandle: ResourceProvider = {
 /** Every resource type the emulator deploys. */
 export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::CloudFormation::WaitConditionHandle': waitConditionHandle,
+  'AWS::DynamoDB::Table': dynamodbTable,
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,
   'AWS::Kinesis::Stream': kinesisStream,
