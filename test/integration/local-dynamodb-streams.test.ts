@@ -183,7 +183,8 @@ describe.skipIf(emulatorOnly)('local DynamoDB Streams', () => {
       return streams.send(new GetRecordsCommand({ ShardIterator }));
     };
     const all = await read('TRIM_HORIZON');
-    const ids = (page: { Records?: _Record[] | undefined }) => (page.Records ?? []).map((r) => r.dynamodb?.Keys?.id?.S);
+    const ids = (page: { Records?: _Record[] | undefined }) =>
+      (page.Records ?? []).map((r) => r.dynamodb?.Keys?.id?.S);
     expect(ids(all)).toEqual(['1', '2', '3']);
     const second = all.Records?.[1]?.dynamodb?.SequenceNumber as string;
     expect(ids(await read('AT_SEQUENCE_NUMBER', second))).toEqual(['2', '3']);

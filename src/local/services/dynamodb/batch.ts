@@ -49,6 +49,14 @@ const requestItems = (input: Input): [string, unknown][] => {
 
 const batchGetItem = (input: Input, ctx: Ctx): unknown => {
   const entries = requestItems(input);
+  for (const [name, r] of entries) {
+    const keys = (r as { Keys?: unknown[] }).Keys ?? [];
+    if (keys.length > MAX_BATCH_GET) {
+      throw validation(
+        `1 validation error detected: Value '[${keys.map((k) => JSON.stringify(k)).join(', ')}]' at 'requestItems.${name}.member.keys' failed to satisfy constraint: Member must have length less than or equal to ${MAX_BATCH_GET}`,
+      );
+    }
+  }
   const total = entries.reduce((n, [, r]) => n + ((r as { Keys?: unknown[] }).Keys?.length ?? 0), 0);
   if (total > MAX_BATCH_GET) throw validation('Too many items requested for the BatchGetItem call');
   const responses: Record<string, Item[]> = {};
@@ -86,7 +94,7 @@ const batchWriteItem = (input: Input, ctx: Ctx): unknown => {
   const total = entries.reduce((n, [, r]) => n + (Array.isArray(r) ? r.length : 0), 0);
   if (total > MAX_BATCH_WRITE) {
     throw validation(
-      `1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to ${MAX_BATCH_WRITE}, Member must have length greater than or equal to 1]`,
+      `1 validation error detected: Value '${JSON.stringify(input.RequestItems)}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to ${MAX_BATCH_WRITE}, Member must have length greater than or equal to 1]`,
     );
   }
   const writes: { table: Table; key: Item; item: Item | undefined }[] = [];

@@ -361,16 +361,8 @@ class Parser {
     throw this.fail(op);
   }
 
-  checkComparable(op: string, a: Operand, b: Operand): void {
-    if (op === '=' || op === '<>') return;
-    for (const o of [a, b]) {
-      if (o.kind === 'value' && !['N', 'S', 'B'].includes(typeOf(o.value))) {
-        throw validation(
-          `Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: ${op}, operand type: ${typeLabel(o.value)}`,
-        );
-      }
-    }
-  }
+  /** Comparators take operands of any type; a type mismatch evaluates to false. */
+  checkComparable(_op: string, _a: Operand, _b: Operand): void {}
 
   checkBetween(lo: Operand, hi: Operand): void {
     if (lo.kind !== 'value' || hi.kind !== 'value') return;
@@ -408,13 +400,15 @@ class Parser {
       const t = 'S' in second.value ? second.value.S : undefined;
       if (t === undefined || !(TYPE_NAMES as readonly string[]).includes(t)) {
         throw validation(
-          `Invalid ${this.kind}: Invalid attribute type name found; type: ${t ?? typeLabel(second.value)}, valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }`,
+          t === undefined
+            ? `Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: ${typeOf(second.value)}`
+            : `Invalid ${this.kind}: Invalid attribute type name found; type: ${t}, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}`,
         );
       }
     }
     if (name === 'begins_with' && second?.kind === 'value' && !['S', 'B'].includes(typeOf(second.value))) {
       throw validation(
-        `Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${typeLabel(second.value)}`,
+        `Invalid ${this.kind}: Incorrect operand type for operator or function; operator or function: begins_with, operand type: ${typeOf(second.value)}`,
       );
     }
     return { kind: 'fn', name, args };
@@ -518,9 +512,22 @@ class Parser {
     const op = this.peek.text;
     if (op === '+' || op === '-') {
       this.next();
-      return { kind: 'arith', op, a, b: this.setOperand() };
+      const b = this.setOperand();
+      this.checkLiteralTypes(op, [a, b], 'N');
+      return { kind: 'arith', op, a, b };
     }
     return a;
+  }
+
+  /** Literal operands of `+`, `-` and list_append are type-checked when the expression is parsed. */
+  checkLiteralTypes(name: string, operands: readonly Operand[], type: string): void {
+    for (const o of operands) {
+      if (o.kind === 'value' && typeOf(o.value) !== type) {
+        throw validation(
+          `Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: ${name}, operand type: ${typeOf(o.value)}`,
+        );
+      }
+    }
   }
 
   setOperand(): Operand {
@@ -532,11 +539,6 @@ class Parser {
     if (t.type === 'ident' && this.peekAt(1).text === '(') {
       this.next();
       if (!UPDATE_FUNCTIONS.has(t.text)) {
-        if (CONDITION_FUNCTIONS.has(t.text) || t.text === 'size') {
-          throw validation(
-            `Invalid UpdateExpression: The function is not allowed in an update expression; function: ${t.text}`,
-          );
-        }
         throw validation(`Invalid UpdateExpression: Invalid function name; function: ${t.text}`);
       }
       this.expect('(');
@@ -544,6 +546,7 @@ class Parser {
       this.expect(',');
       const second = this.setValue();
       this.expect(')');
+      if (t.text === 'list_append') this.checkLiteralTypes('list_append', [first, second], 'L');
       if (t.text === 'if_not_exists') {
         if (first.kind !== 'path') {
           throw validation(

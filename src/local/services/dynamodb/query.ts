@@ -200,12 +200,7 @@ const keyNameOf = (o: Operand): string | undefined =>
 const analyseKeyCondition = (source: Source, c: Condition): KeyCondition => {
   const attributeType = (name: string): string | undefined =>
     source.table.attributeDefinitions.find((d) => d.AttributeName === name)?.AttributeType;
-  const typeMismatch = (): Error =>
-    validation(
-      'One or more parameter values were invalid: Condition parameter type does not match schema type',
-    );
-  let hash: AttributeValue | undefined;
-  let range: Condition | undefined;
+  const byName = new Map<string, Condition>();
   const parts = flattenAnd(c);
   for (const part of parts) {
     if (
@@ -218,11 +213,28 @@ const analyseKeyCondition = (source: Source, c: Condition): KeyCondition => {
       throw validation(`Invalid operator used in KeyConditionExpression: ${op}`);
     }
     if (part.kind === 'and') continue;
-    const subject: Operand | undefined = part.kind === 'fn' ? part.args[0] : part.a;
-    const name = subject ? keyNameOf(subject) : undefined;
     if (part.kind === 'fn' && part.name !== 'begins_with') {
       throw validation(`Invalid operator used in KeyConditionExpression: ${part.name}`);
     }
+    const subject: Operand | undefined = part.kind === 'fn' ? part.args[0] : part.a;
+    const name = subject ? keyNameOf(subject) : undefined;
+    if (name === undefined) throw validation('Query key condition not supported');
+    if (byName.has(name)) throw validation('KeyConditionExpressions must only contain one condition per key');
+    byName.set(name, part);
+  }
+  const { hash: hashName, range: rangeName } = source.keys;
+  if (rangeName === undefined && byName.size > 1) throw validation('Query key condition not supported');
+  const hashPart = byName.get(hashName);
+  if (!hashPart) throw validation(`Query condition missed key schema element: ${hashName}`);
+  const rangePart = rangeName === undefined ? undefined : byName.get(rangeName);
+  if (rangeName !== undefined && !rangePart && byName.size > 1) {
+    throw validation(`Query condition missed key schema element: ${rangeName}`);
+  }
+  for (const [name, part] of [
+    [hashName, hashPart],
+    [rangeName, rangePart],
+  ] as const) {
+    if (!part || name === undefined) continue;
     const values =
       part.kind === 'cmp'
         ? [part.b]
@@ -232,25 +244,16 @@ const analyseKeyCondition = (source: Source, c: Condition): KeyCondition => {
             ? part.args.slice(1)
             : [];
     for (const v of values) {
-      if (v.kind !== 'value')
+      if (v.kind !== 'value') throw validation('Query key condition not supported');
+      if (typeOf(v.value) !== attributeType(name)) {
         throw validation(
-          'Invalid KeyConditionExpression: Key condition must compare a key attribute with a value',
+          'One or more parameter values were invalid: Condition parameter type does not match schema type',
         );
-      if (name !== undefined && attributeType(name) !== undefined && typeOf(v.value) !== attributeType(name))
-        throw typeMismatch();
-    }
-    if (name === source.keys.hash && part.kind === 'cmp' && part.op === '=' && hash === undefined) {
-      hash = (part.b as { value: AttributeValue }).value;
-    } else if (name !== undefined && name === source.keys.range && range === undefined) {
-      range = part;
-    } else if (name === source.keys.hash || name === source.keys.range) {
-      throw validation('KeyConditionExpressions must only contain one condition per key');
-    } else {
-      throw validation(`Query condition missed key schema element: ${source.keys.hash}`);
+      }
     }
   }
-  if (hash === undefined) throw validation(`Query condition missed key schema element: ${source.keys.hash}`);
-  return { hash, range };
+  if (hashPart.kind !== 'cmp' || hashPart.op !== '=') throw validation('Query key condition not supported');
+  return { hash: (hashPart.b as { value: AttributeValue }).value, range: rangePart };
 };
 
 /** The items of one partition of a source, in order. */

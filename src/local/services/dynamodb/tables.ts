@@ -29,9 +29,8 @@ const checkName = (value: unknown, field: string): string => {
     );
   }
   if (name.length < 3 || name.length > 255) {
-    throw validation(
-      `1 validation error detected: Value '${name}' at '${field}' failed to satisfy constraint: Member must have length ${name.length < 3 ? 'greater than or equal to 3' : 'less than or equal to 255'}`,
-    );
+    const label = field === 'tableName' ? 'TableName' : 'IndexName';
+    throw validation(`${label} must be at least 3 characters long and at most 255 characters long`);
   }
   if (!NAME_RE.test(name)) {
     throw validation(
@@ -267,7 +266,12 @@ const createTable = (input: Input, ctx: Ctx): unknown => {
   };
   if (streamSpec?.enabled) table.stream = newStream(ctx, table, streamSpec.viewType as StreamViewType);
   ctx.state.tables.set(name, table);
-  return { TableDescription: { ...describe(table), TableStatus: 'CREATING' } };
+  const description = describe(table);
+  // In CreateTable's answer the table and its global indexes are still being created.
+  const described = description.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined;
+  if (described)
+    description.GlobalSecondaryIndexes = described.map((g) => ({ ...g, IndexStatus: 'CREATING' }));
+  return { TableDescription: { ...description, TableStatus: 'CREATING' } };
 };
 
 const keySchemaOut = (k: KeySchema): Record<string, string>[] => [

@@ -40,7 +40,7 @@ const NUMBER_RE = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/;
 export const parseDecimal = (text: string): Decimal => {
   const m = NUMBER_RE.exec(text);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) {
-    throw validation('The parameter cannot be converted to a numeric value');
+    throw validation(`The parameter cannot be converted to a numeric value: ${text}`);
   }
   const digits = `${m[2]}${m[3] ?? ''}`.replace(/^0+/, '');
   let exp = Number(m[4] ?? 0) - (m[3] ?? '').length;
@@ -121,23 +121,26 @@ const invalidValue = (): AwsError =>
 
 const checkSet = (values: unknown, type: 'SS' | 'NS' | 'BS'): string[] => {
   if (!Array.isArray(values)) throw invalidValue();
-  if (values.length === 0)
+  if (values.length === 0) {
     throw validation(
-      'One or more parameter values were invalid: An number set  may not be empty'.replace(
-        'number',
-        type === 'SS' ? 'string' : type === 'NS' ? 'number' : 'binary',
-      ),
+      type === 'BS'
+        ? 'One or more parameter values were invalid: Binary sets should not be empty'
+        : `One or more parameter values were invalid: An ${type === 'SS' ? 'string' : 'number'} set  may not be empty`,
     );
+  }
   const out = values.map((v) => {
     if (typeof v !== 'string') throw invalidValue();
     return type === 'NS' ? normalizeNumber(v) : v;
   });
   const seen = new Set<string>();
   for (const v of out) {
-    if (seen.has(v))
+    if (seen.has(v)) {
       throw validation(
-        `One or more parameter values were invalid: Input collection ${JSON.stringify(values).replace(/"/g, '')} contains duplicates.`,
+        type === 'NS'
+          ? 'Input collection contains duplicates'
+          : `One or more parameter values were invalid: Input collection [${values.join(', ')}]${type === 'BS' ? 'of type BS' : ''} contains duplicates.`,
       );
+    }
     seen.add(v);
   }
   return out;
