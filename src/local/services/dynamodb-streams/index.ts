@@ -147,7 +147,8 @@ const getShardIterator = (input: Input, ctx: Ctx): unknown => {
     }
     const seq = BigInt(seqText);
     const first = shard.records[0]?.sequence;
-    if (seq < shard.startSequence || (shard.endSequence !== undefined && seq > shard.endSequence)) {
+    const last = shard.endSequence ?? shard.records.at(-1)?.sequence ?? shard.startSequence;
+    if (seq < shard.startSequence || seq > last) {
       throw validation(
         `StartingSequenceNumber ${seqText} used in GetShardIterator on shard ${shard.id} is not in the shard's sequence number range`,
       );
