@@ -134,11 +134,16 @@ export const commitWrite = (
   recordChange(ctx, table, oldItem, newItem);
 };
 
+const TTL_SWEEP_INTERVAL_MS = 1000;
+
 /** Deletes the items whose TTL attribute (epoch seconds) has passed, as the TTL process would. */
 export const sweepTtl = (ctx: Ctx, table: Table): void => {
   if (!table.ttl?.enabled) return;
+  const at = ctx.emulator.now();
+  if (at - table.ttlSweptAt < TTL_SWEEP_INTERVAL_MS) return;
+  table.ttlSweptAt = at;
   const attribute = table.ttl.attribute;
-  const now = parseDecimal(String(Math.floor(ctx.emulator.now() / 1000)));
+  const now = parseDecimal(String(Math.floor(at / 1000)));
   const expired: Item[] = [];
   for (const partition of table.partitions.values()) {
     for (const item of partition.items) {

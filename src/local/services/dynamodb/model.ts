@@ -87,6 +87,8 @@ export interface Table {
   stream: TableStream | undefined;
   tags: Record<string, string>;
   ttl: { attribute: string; enabled: boolean } | undefined;
+  /** When expired items were last looked for (the sweep runs at most once a second). */
+  ttlSweptAt: number;
   sse: Record<string, unknown> | undefined;
   deletionProtection: boolean;
   tableClass: string | undefined;

@@ -260,6 +260,7 @@ const createTable = (input: Input, ctx: Ctx): unknown => {
     stream: undefined,
     tags: readTags(input.Tags),
     ttl: undefined,
+    ttlSweptAt: 0,
     sse: input.SSESpecification as Record<string, unknown> | undefined,
     deletionProtection: input.DeletionProtectionEnabled === true,
     tableClass: str(input.TableClass),
