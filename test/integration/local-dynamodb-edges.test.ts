@@ -356,3 +356,118 @@ describe('local DynamoDB: value types, functions and control-plane edges', () =>
     );
   });
 });
+
+describe('local DynamoDB: index projections and legacy parameters', () => {
+  let aws: TestAws;
+  let db: DynamoDBClient;
+  beforeAll(async () => {
+    aws = await startTestAws();
+    db = new DynamoDBClient(aws.clientConfig);
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'proj',
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'l', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+        ],
+        LocalSecondaryIndexes: [
+          {
+            IndexName: 'byL',
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'l', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byG',
+            KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      }),
+    );
+    await db.send(
+      new PutItemCommand({
+        TableName: 'proj',
+        Item: { pk: S('a'), sk: S('1'), l: S('x'), g: S('y'), extra: S('e') },
+      }),
+    );
+  });
+  afterAll(async () => {
+    db?.destroy();
+    await aws?.close();
+  });
+
+  it('answers index queries with the projection, and ALL_ATTRIBUTES from a local index', async () => {
+    const query = (
+      IndexName: string,
+      KeyConditionExpression: string,
+      values: Record<string, { S: string }>,
+      Select?: 'ALL_ATTRIBUTES',
+    ) =>
+      db.send(
+        new QueryCommand({
+          TableName: 'proj',
+          IndexName,
+          KeyConditionExpression,
+          ExpressionAttributeValues: values,
+          ...(Select ? { Select } : {}),
+        }),
+      );
+    const projected = await query('byL', 'pk = :p', { ':p': S('a') });
+    expect(projected.Items).toEqual([{ pk: S('a'), sk: S('1'), l: S('x') }]);
+    const full = await query('byL', 'pk = :p', { ':p': S('a') }, 'ALL_ATTRIBUTES');
+    expect(full.Items?.[0]?.extra).toEqual(S('e'));
+    const scanFull = await db.send(
+      new ScanCommand({ TableName: 'proj', IndexName: 'byL', Select: 'ALL_ATTRIBUTES' }),
+    );
+    expect(scanFull.Items?.[0]?.extra).toEqual(S('e'));
+    const gsi = await query('byG', 'g = :g', { ':g': S('y') }, 'ALL_ATTRIBUTES').then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
+    expect(gsi).toBe(
+      'One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byG because its projection type is not ALL',
+    );
+  });
+
+  it('names the expression to use instead of a legacy parameter', async () => {
+    const legacy = await db
+      .send(
+        new GetItemCommand({
+          TableName: 'proj',
+          Key: { pk: S('a'), sk: S('1') },
+          AttributesToGet: ['extra'],
+        }),
+      )
+      .then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+    expect(legacy).toBe(
+      'AttributesToGet is a legacy parameter that the eventprobe emulator does not support; use ProjectionExpression instead.',
+    );
+    const keyConditions = await db
+      .send(
+        new QueryCommand({
+          TableName: 'proj',
+          KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [S('a')] } },
+        }),
+      )
+      .then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+    expect(keyConditions).toMatch(/^KeyConditions is a legacy parameter/);
+  });
+});

@@ -54,11 +54,28 @@ export const conditionFailed = (old: Item | undefined, returnOnFailure: unknown)
     ? new DynamoDbError('ConditionalCheckFailedException', 'The conditional request failed', { Item: old })
     : new AwsError('ConditionalCheckFailedException', 'The conditional request failed');
 
+const LEGACY_PARAMETERS: readonly [string, string][] = [
+  ['AttributesToGet', 'ProjectionExpression'],
+  ['KeyConditions', 'KeyConditionExpression'],
+  ['QueryFilter', 'FilterExpression'],
+  ['ScanFilter', 'FilterExpression'],
+  ['Expected', 'ConditionExpression'],
+  ['AttributeUpdates', 'UpdateExpression'],
+  ['ConditionalOperator', 'AND/OR inside the expression'],
+];
+
 /** The parsed expressions of one request; reports unused or misplaced placeholders. */
 export class Expressions {
   readonly refs: Placeholders;
   #any = false;
   constructor(input: Input) {
+    for (const [legacy, instead] of LEGACY_PARAMETERS) {
+      if (input[legacy] !== undefined && input[legacy] !== null) {
+        throw validation(
+          `${legacy} is a legacy parameter that the eventprobe emulator does not support; use ${instead} instead.`,
+        );
+      }
+    }
     this.refs = new Placeholders(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
   }
 

@@ -6,6 +6,7 @@ import { type Condition, evaluate, type Operand, type Path, project } from './ex
 import { Expressions, readUnits, tableFor } from './items.js';
 import {
   type Ctx,
+  getItem,
   type Index,
   type Input,
   indexView,
@@ -143,7 +144,8 @@ const readLimit = (value: unknown): number | undefined => {
 };
 
 const readSelect = (input: Input, hasProjection: boolean): string => {
-  const select = str(input.Select) ?? (hasProjection ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES');
+  const fallback = str(input.IndexName) === undefined ? 'ALL_ATTRIBUTES' : 'ALL_PROJECTED_ATTRIBUTES';
+  const select = str(input.Select) ?? (hasProjection ? 'SPECIFIC_ATTRIBUTES' : fallback);
   if (!['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT'].includes(select)) {
     throw validation(
       `1 validation error detected: Value '${select}' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`,
@@ -181,6 +183,21 @@ const result = (
     };
   }
   return out;
+};
+
+/**
+ * Select ALL_ATTRIBUTES on an index that does not project everything: a local index fetches the
+ * items from the table; a global index cannot.
+ */
+const fetchesFullItems = (source: Source, select: string): boolean => {
+  const index = source.index;
+  if (!index || select !== 'ALL_ATTRIBUTES' || index.projection.ProjectionType === 'ALL') return false;
+  if (index.kind === 'GSI') {
+    throw validation(
+      `One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index ${index.name} because its projection type is not ALL`,
+    );
+  }
+  return true;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -274,12 +291,12 @@ const partitionItems = (source: Source, hash: AttributeValue): Item[] => {
 
 const query = (input: Input, ctx: Ctx): unknown => {
   const source = sourceOf(ctx, input);
+  const ex = new Expressions(input);
   if (input.KeyConditionExpression === undefined || input.KeyConditionExpression === null) {
     throw validation(
       'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.',
     );
   }
-  const ex = new Expressions(input);
   const keyCondition = ex.condition(input.KeyConditionExpression, 'KeyConditionExpression') as Condition;
   const filter = ex.condition(input.FilterExpression, 'FilterExpression');
   const projection = ex.projection(input.ProjectionExpression);
@@ -290,6 +307,9 @@ const query = (input: Input, ctx: Ctx): unknown => {
   if (filter) checkFilterKeys(source, filter);
   const start = startKey(source, input.ExclusiveStartKey);
   let items = partitionItems(source, key.hash);
+  if (fetchesFullItems(source, select)) {
+    items = items.map((view) => getItem(source.table, keyOf(source.table.keys, view)) ?? view);
+  }
   if (key.range) items = items.filter((i) => evaluate(i, key.range as Condition));
   const forward = input.ScanIndexForward !== false;
   if (!forward) items.reverse();
@@ -392,6 +412,10 @@ function* scanItems(
   }
 }
 
+function* mapItems(items: Iterable<Item>, f: (item: Item) => Item): Generator<Item> {
+  for (const item of items) yield f(item);
+}
+
 const scan = (input: Input, ctx: Ctx): unknown => {
   const source = sourceOf(ctx, input);
   const ex = new Expressions(input);
@@ -401,8 +425,13 @@ const scan = (input: Input, ctx: Ctx): unknown => {
   const select = readSelect(input, projection !== undefined);
   const limit = readLimit(input.Limit);
   const segments = readSegments(input);
+  const full = fetchesFullItems(source, select);
   const start = startKey(source, input.ExclusiveStartKey);
-  const page = paginate(source, scanItems(source, segments, start), limit, filter);
+  const views = scanItems(source, segments, start);
+  const items = full
+    ? mapItems(views, (view) => getItem(source.table, keyOf(source.table.keys, view)) ?? view)
+    : views;
+  const page = paginate(source, items, limit, filter);
   return result(input, source, page, select, projection);
 };
 
