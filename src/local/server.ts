@@ -175,9 +175,9 @@ const dispatch = async (
   const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers };
   const scope = credentialScope(headers.authorization);
   const amzTarget = headers['x-amz-target'];
-  let service = scope ? emulator.service(scope.service) : undefined;
-  if (!service && amzTarget)
-    service = emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')));
+  // The JSON target prefix wins over the signing name: DynamoDB Streams signs as `dynamodb`.
+  let service = amzTarget ? emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.'))) : undefined;
+  if (!service && scope) service = emulator.service(scope.service);
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
     return jsonProtocol.encodeError(

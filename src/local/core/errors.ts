@@ -4,6 +4,8 @@
  */
 export class AwsError extends Error {
   override readonly name = 'AwsError';
+  /** More members of the error's JSON body, e.g. DynamoDB's `Item` and `CancellationReasons`. */
+  declare readonly fields?: Readonly<Record<string, unknown>>;
   constructor(
     /** The error shape name, e.g. `QueueDoesNotExist`, `ResourceNotFoundException`. */
     readonly code: string,

@@ -55,7 +55,8 @@ export const jsonProtocol: Protocol = {
     return {
       status: error.status,
       headers,
-      body: JSON.stringify({ __type: error.code, message: error.message }),
+      // Some errors carry more members (DynamoDB's Item, CancellationReasons).
+      body: JSON.stringify({ ...error.fields, __type: error.code, message: error.message }),
     };
   },
 };

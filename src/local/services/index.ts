@@ -1,5 +1,7 @@
 import type { AnyService } from '../core/service.js';
 import { cloudformation } from './cloudformation/index.js';
+import { dynamodb } from './dynamodb/index.js';
+import { dynamodbStreams } from './dynamodb-streams/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
 import { schemas } from './schemas/index.js';
@@ -14,6 +16,8 @@ import { xray } from './xray/index.js';
 // biome-ignore format: one line per service keeps additions conflict-free
 export const allServices: readonly AnyService[] = [
   cloudformation,
+  dynamodb,
+  dynamodbStreams,
   events,
   kinesis,
   schemas,

@@ -9,6 +9,7 @@ import { arn as buildArn } from '../../core/arn.js';
 import { bool, text } from '../../core/coerce.js';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { dynamodbTable } from './providers/dynamodb.js';
 
 /** What a provider can do besides reading its properties. */
 export interface ProviderContext {
@@ -637,6 +638,7 @@ const waitConditionHandle: ResourceProvider = {
 /** Every resource type the emulator deploys. */
 export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::CloudFormation::WaitConditionHandle': waitConditionHandle,
+  'AWS::DynamoDB::Table': dynamodbTable,
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,
   'AWS::Kinesis::Stream': kinesisStream,
