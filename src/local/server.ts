@@ -14,6 +14,7 @@ import { AwsError } from './core/errors.js';
 import type { ServiceDefinition } from './core/service.js';
 import { parseForm } from './protocols/query.js';
 import { matchRoute } from './protocols/rest.js';
+import { s3Dispatch } from './protocols/rest-xml.js';
 import { errorXml, responseXml } from './protocols/xml.js';
 
 const log = debuglog('eventprobe:local');
@@ -27,7 +28,7 @@ const DEFAULT_REGION = 'us-east-1';
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
 }
 
 /** `AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, ...` → region and service. */
@@ -133,6 +134,18 @@ const dispatch = async (
 ): Promise<Reply> => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
+  // --- S3 hook (REST-XML, raw Buffer bodies with their own size cap): protocols/rest-xml.ts ---
+  const s3Scope =
+    credentialScope(req.headers.authorization) ??
+    credentialScope(`Credential=${url.searchParams.get('X-Amz-Credential') ?? ''}`);
+  if (s3Scope?.service === 's3') {
+    return s3Dispatch(
+      emulator,
+      { method, url: req.url ?? '/', headers: lowerHeaders(req), body: req as AsyncIterable<Buffer> },
+      { region: s3Scope.region, signal, requestId },
+    );
+  }
+  // --- end S3 hook ---
   const body = await readBody(req);
   if (url.pathname.startsWith('/_eventprobe/')) return control(emulator, method, url.pathname, body);
 
@@ -298,10 +311,10 @@ export const serve = async (
       })
       .then((reply) => {
         if (res.writableEnded || res.destroyed) return;
-        const buf = Buffer.from(reply.body, 'utf8');
+        const buf = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
         res.writeHead(reply.status, {
-          ...reply.headers,
           'content-length': String(buf.length),
+          ...reply.headers, // S3 HEAD replies carry the object's length without a body
           'x-amzn-requestid': requestId,
         });
         res.end(buf);

@@ -2,6 +2,7 @@ import type { AnyService } from '../core/service.js';
 import { cloudformation } from './cloudformation/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
+import { s3 } from './s3/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
@@ -17,6 +18,7 @@ export const allServices: readonly AnyService[] = [
   events,
   kinesis,
   schemas,
+  s3,
   sns,
   sqs,
   tagging,
