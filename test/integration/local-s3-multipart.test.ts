@@ -79,7 +79,7 @@ describe('S3 multipart uploads', () => {
           Key,
           UploadId,
           PartNumber: i + 1,
-          Body: parts[i],
+          Body: parts[i] as Buffer,
           ChecksumAlgorithm: 'CRC32',
         }),
       );

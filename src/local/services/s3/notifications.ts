@@ -221,10 +221,11 @@ const covers = (pattern: string, eventName: string): boolean => {
 const matchesRules = (rules: readonly FilterRule[], key: string): boolean =>
   rules.every((r) => (r.Name === 'prefix' ? key.startsWith(r.Value) : key.endsWith(r.Value)));
 
-/** S3 encodes keys in event records like an HTML form (space as `+`). */
+/** S3 encodes keys in event records like an HTML form: space as `+`, `/` kept, the rest percent-encoded. */
 const formEncode = (key: string): string =>
   encodeURIComponent(key)
     .replace(/%20/g, '+')
+    .replace(/%2F/g, '/')
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export interface EventObject {
