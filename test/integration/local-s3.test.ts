@@ -4,11 +4,14 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteBucketTaggingCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   DeleteObjectTaggingCommand,
+  GetBucketAclCommand,
   GetBucketLocationCommand,
+  GetBucketPolicyCommand,
   GetBucketTaggingCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -20,6 +23,7 @@ import {
   NoSuchBucket,
   NoSuchKey,
   NotFound,
+  PutBucketPolicyCommand,
   PutBucketTaggingCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -473,4 +477,85 @@ describe('S3 addressing', () => {
       plain.destroy();
     }
   });
+});
+
+describe('S3 odds and ends', () => {
+  it('stores bucket policies (NoSuchBucketPolicy when none, MalformedPolicy for non-JSON)', async () => {
+    const Bucket = await newBucket();
+    expect((await failure(s3.send(new GetBucketPolicyCommand({ Bucket })))).name).toBe('NoSuchBucketPolicy');
+    const Policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` },
+      ],
+    });
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy }));
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(Policy);
+    expect((await failure(s3.send(new PutBucketPolicyCommand({ Bucket, Policy: 'nope' })))).name).toBe(
+      'MalformedPolicy',
+    );
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket }));
+    expect((await failure(s3.send(new GetBucketPolicyCommand({ Bucket })))).name).toBe('NoSuchBucketPolicy');
+  });
+
+  it('answers NotImplemented (501) for sub-resources it does not serve, naming them', async () => {
+    const Bucket = await newBucket();
+    const err = await failure(s3.send(new GetBucketAclCommand({ Bucket })));
+    expect(err.$metadata.httpStatusCode).toBe(501);
+    expect(err.message).toContain('?acl');
+  });
+
+  it.skipIf(emulatorOnly)(
+    'refuses a body over the emulator cap before reading it (EntityTooLarge)',
+    async () => {
+      const { request } = await import('node:http');
+      const { S3_MAX_BODY_BYTES } = await import('../../src/local/protocols/rest-xml.js');
+      const Bucket = await newBucket();
+      const url = new URL(aws.endpoint!);
+      const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'PUT',
+            path: `/${Bucket}/huge`,
+            headers: {
+              authorization:
+                'AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+              'content-length': String(S3_MAX_BODY_BYTES + 1),
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        // Only a little of the announced body is ever sent: the answer must not wait for the rest.
+        req.write(Buffer.alloc(1024));
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.text).toContain('<Code>EntityTooLarge</Code>');
+    },
+  );
+
+  it.skipIf(emulatorOnly)(
+    'takes part in fault injection per operation (the SDK retries a 503 SlowDown)',
+    async () => {
+      const Bucket = await newBucket();
+      aws.local!.faults.set({
+        faults: [{ service: 's3', operation: 'PutObject', error: 'SlowDown', status: 503, times: 1 }],
+      });
+      try {
+        const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'retried', Body: 'x' }));
+        expect(put.$metadata.attempts).toBe(2);
+      } finally {
+        aws.local!.faults.clear();
+      }
+      expect(await text(await s3.send(new GetObjectCommand({ Bucket, Key: 'retried' })))).toBe('x');
+    },
+  );
 });
