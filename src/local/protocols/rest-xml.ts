@@ -5,7 +5,6 @@
  * Bodies stay Buffers throughout; `aws-chunked` bodies (with or without chunk signatures) are
  * decoded and their trailing checksums handed to the operation like the `x-amz-checksum-*` headers.
  */
-import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import type { Emulator } from '../core/emulator.js';
 import { AwsError } from '../core/errors.js';
@@ -393,9 +392,10 @@ const STATUS: Readonly<Record<string, number>> = {
   PutBucketTagging: 204,
 };
 
+/** `x-amz-id-2` (the "host id") is opaque to clients: derived from the request id, no entropy needed. */
 const requestHeaders = (requestId: string): Record<string, string> => ({
   'x-amz-request-id': requestId,
-  'x-amz-id-2': randomBytes(24).toString('base64'),
+  'x-amz-id-2': Buffer.from(requestId, 'latin1').toString('base64'),
 });
 
 /** Renders an operation's result. */
