@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
 import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+  TagResourcesCommand,
+  UntagResourcesCommand,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import {
   BucketAlreadyOwnedByYou,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -558,4 +564,31 @@ describe('S3 odds and ends', () => {
       expect(await text(await s3.send(new GetObjectCommand({ Bucket, Key: 'retried' })))).toBe('x');
     },
   );
+
+  it('shows bucket tags to the Resource Groups Tagging API, which can change them', async () => {
+    const Bucket = await newBucket();
+    const arn = `arn:aws:s3:::${Bucket}`;
+    const tagging = new ResourceGroupsTaggingAPIClient(aws.clientConfig);
+    try {
+      await tagging.send(
+        new TagResourcesCommand({ ResourceARNList: [arn], Tags: { team: 'orders', tier: 'gold' } }),
+      );
+      expect((await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
+        { Key: 'team', Value: 'orders' },
+        { Key: 'tier', Value: 'gold' },
+      ]);
+      await tagging.send(new UntagResourcesCommand({ ResourceARNList: [arn], TagKeys: ['tier'] }));
+      const found = await tagging.send(
+        new GetResourcesCommand({
+          ResourceTypeFilters: ['s3'],
+          TagFilters: [{ Key: 'team', Values: ['orders'] }],
+        }),
+      );
+      expect(found.ResourceTagMappingList?.find((r) => r.ResourceARN === arn)?.Tags).toEqual([
+        { Key: 'team', Value: 'orders' },
+      ]);
+    } finally {
+      tagging.destroy();
+    }
+  });
 });
