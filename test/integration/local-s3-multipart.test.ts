@@ -273,4 +273,34 @@ describe('S3 multipart uploads', () => {
     );
     expect(rest.Uploads?.map((u) => u.UploadId)).toEqual([other]);
   });
+
+  it("keeps parts' checksums in the upload's algorithm, whatever the client sent per part", async () => {
+    const Key = 'sha';
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: 'SHA256' }),
+    );
+    const parts = [bytes(5 * MiB, 4), Buffer.from('end')];
+    const etags: string[] = [];
+    for (const [i, Body] of parts.entries()) {
+      // The SDK's default per-part checksum is CRC32; the upload asked for SHA-256.
+      etags.push(
+        (await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body }))).ETag ?? '',
+      );
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
+      }),
+    );
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest();
+    const expected = `${createHash('sha256')
+      .update(Buffer.concat(parts.map(sha)))
+      .digest('base64')}-2`;
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
+    expect(head.ChecksumSHA256).toBe(expected);
+    expect(head.ChecksumType).toBe('COMPOSITE');
+  });
 });

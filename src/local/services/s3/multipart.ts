@@ -103,12 +103,14 @@ export const uploadPart: Op = (input, ctx): S3Result => {
   const upload = uploadOf(bucket, input);
   const number = partNumberOf(input);
   const body = Buffer.isBuffer(input.Body) ? input.Body : Buffer.from(String(input.Body ?? ''), 'utf8');
-  const checksum = verifyChecksums(
-    upload.checksumAlgorithm && input.ChecksumAlgorithm === undefined
-      ? { ...input, ChecksumAlgorithm: upload.checksumAlgorithm }
-      : input,
-    body,
-  );
+  const sent = verifyChecksums(input, body);
+  // Parts carry the checksum of the upload's algorithm (whatever else the client sent), so that
+  // the object's composite checksum can be computed from them.
+  const algorithm = upload.checksumAlgorithm;
+  const checksum: StoredChecksum | undefined =
+    algorithm && sent?.algorithm !== algorithm
+      ? { algorithm, value: checksumOf(algorithm, body), type: 'FULL_OBJECT' }
+      : sent;
   const part = storePart(upload, number, body, checksum, ctx.emulator.now());
   return { ETag: part.etag, ...checksumMembers(checksum), ServerSideEncryption: 'AES256' };
 };

@@ -16,6 +16,7 @@ import {
   noSuchBucket,
   noSuchKey,
   type ObjectHeaders,
+  OWNER,
   putObjectInto,
   removeObjectFrom,
   requireString,
@@ -456,14 +457,7 @@ const contentsXml = (objects: S3Object[], encode: (s: string) => string, owner: 
     ETag: o.etag,
     ...(o.checksum ? { ChecksumAlgorithm: o.checksum.algorithm, ChecksumType: o.checksum.type } : {}),
     Size: o.body.length,
-    ...(owner
-      ? {
-          Owner: {
-            ID: '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a',
-            DisplayName: 'eventprobe',
-          },
-        }
-      : {}),
+    ...(owner ? { Owner: OWNER } : {}),
     StorageClass: o.storageClass,
   }));
 
