@@ -591,4 +591,61 @@ describe('S3 odds and ends', () => {
       tagging.destroy();
     }
   });
+
+  it.skipIf(emulatorOnly)('serves presigned URLs (region and service from X-Amz-Credential)', async () => {
+    const { createHash, createHmac } = await import('node:crypto');
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    type Data = string | ArrayBuffer | ArrayBufferView;
+    const bytesOf = (d: Data): string | Buffer =>
+      typeof d === 'string'
+        ? d
+        : ArrayBuffer.isView(d)
+          ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
+          : Buffer.from(d);
+    class Sha256 {
+      #hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+      constructor(secret?: Data) {
+        this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(secret));
+      }
+      update(data: Data): void {
+        this.#hash.update(bytesOf(data));
+      }
+      async digest(): Promise<Uint8Array> {
+        return this.#hash.digest();
+      }
+    }
+    const Bucket = await newBucket();
+    const signer = new SignatureV4({
+      service: 's3',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const url = new URL(aws.endpoint!);
+    const presign = async (method: string, key: string) => {
+      const signed = await signer.presign(
+        {
+          method,
+          protocol: 'http:',
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: `/${Bucket}/${key}`,
+          headers: { host: url.host },
+          query: {},
+        },
+        { expiresIn: 300 },
+      );
+      const query = new URLSearchParams(signed.query as Record<string, string>).toString();
+      return `${aws.endpoint}${signed.path}?${query}`;
+    };
+    const put = await fetch(await presign('PUT', 'up.txt'), { method: 'PUT', body: 'uploaded by URL' });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+    const get = await fetch(await presign('GET', 'up.txt'));
+    expect(await get.text()).toBe('uploaded by URL');
+    const missing = await fetch(await presign('GET', 'nope.txt'));
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('<Code>NoSuchKey</Code>');
+  });
 });
