@@ -45,20 +45,24 @@ const tooLarge = (): AwsError =>
     413,
   );
 
-class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {
+  constructor(readonly size: number | undefined) {
+    super('body too large');
+  }
+}
 
-/** Reads the body, giving up (without buffering the rest) once it passes the limit. */
-const readBody = async (req: Req): Promise<Buffer> => {
+/** Reads the body, giving up (without buffering the rest) once it passes `limit`. */
+const readBody = async (req: Req, limit = MAX_BODY_BYTES): Promise<Buffer> => {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(declared);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    if (size > limit) throw new BodyTooLarge(undefined);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
 };
 
 const lowerHeaders = (req: Req): Record<string, string> => {
@@ -173,10 +177,16 @@ const dispatch = async (
 
   const headers = lowerHeaders(req);
   const wire: WireRequest = { method, path: url.pathname, query: url.searchParams, headers };
-  const scope = credentialScope(headers.authorization);
+  // Signed in the Authorization header, or presigned (`X-Amz-Credential` in the query string).
+  const presigned = url.searchParams.get('X-Amz-Credential');
+  const scope =
+    credentialScope(headers.authorization) ??
+    (presigned === null ? undefined : credentialScope(`Credential=${presigned}`));
   const amzTarget = headers['x-amz-target'];
   // The JSON target prefix wins over the signing name: DynamoDB Streams signs as `dynamodb`.
-  let service = amzTarget ? emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.'))) : undefined;
+  let service = amzTarget
+    ? emulator.serviceByTarget(amzTarget.slice(0, amzTarget.lastIndexOf('.')))
+    : undefined;
   if (!service && scope) service = emulator.service(scope.service);
   if (!service) {
     const name = scope?.service ?? '(unsigned request)';
@@ -206,10 +216,12 @@ const dispatch = async (
   try {
     let body: Buffer;
     try {
-      body = await readBody(req);
+      body = await readBody(req, protocol.maxBodyBytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge)
-        return { ...protocol.encodeError(service, tooLarge(), requestId), close: true };
+      if (err instanceof BodyTooLarge) {
+        const error = protocol.bodyTooLarge?.(err.size) ?? tooLarge();
+        return { ...protocol.encodeError(service, error, requestId, wire), close: true };
+      }
       throw err;
     }
     const decoded = protocol.decode(service, wire, body);
@@ -225,7 +237,7 @@ const dispatch = async (
     });
     return protocol.encodeResult(service, decoded, output, requestId);
   } catch (err) {
-    return protocol.encodeError(service, toAwsError(err), requestId);
+    return protocol.encodeError(service, toAwsError(err), requestId, wire);
   }
 };
 
@@ -262,8 +274,8 @@ const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
   if (res.writableEnded || res.destroyed) return;
   const buf = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   const headers: Record<string, string> = {
-    ...reply.headers,
     'content-length': String(buf.length),
+    ...reply.headers, // an S3 HEAD reply carries the object's length without its body
     'x-amzn-requestid': requestId,
   };
   const h1 = req.httpVersionMajor === 1;

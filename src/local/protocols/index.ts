@@ -38,6 +38,7 @@ import type { AnyService, ProtocolName } from '../core/service.js';
 import { jsonProtocol } from './json.js';
 import { queryProtocol } from './query.js';
 import { restJsonProtocol } from './rest-json.js';
+import { restXmlProtocol } from './rest-xml.js';
 import type { Protocol } from './types.js';
 
 export type { Decoded, Protocol, WireReply, WireRequest } from './types.js';
@@ -48,6 +49,7 @@ export const protocols: Partial<Record<ProtocolName, Protocol>> = {
   json: jsonProtocol,
   query: queryProtocol,
   'rest-json': restJsonProtocol,
+  'rest-xml': restXmlProtocol,
 };
 
 /** The protocols a service speaks, preferred first (declared, or inferred from its fields). */

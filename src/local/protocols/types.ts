@@ -37,5 +37,10 @@ export interface Protocol {
   /** Operation name and plain input. Throws an AwsError (e.g. SerializationException) on garbage. */
   decode(service: AnyService, request: WireRequest, body: Buffer): Decoded;
   encodeResult(service: AnyService, request: Decoded, output: unknown, requestId: string): WireReply;
-  encodeError(service: AnyService, error: AwsError, requestId: string): WireReply;
+  /** The error in this protocol's envelope; `request` is absent when the request was never read. */
+  encodeError(service: AnyService, error: AwsError, requestId: string, request?: WireRequest): WireReply;
+  /** The largest body this protocol reads; the router's default (16 MiB) when absent. */
+  readonly maxBodyBytes?: number;
+  /** The error for a body over {@link maxBodyBytes} (size when known); the router's 413 when absent. */
+  bodyTooLarge?(size: number | undefined): AwsError;
 }

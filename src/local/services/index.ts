@@ -4,6 +4,7 @@ import { dynamodb } from './dynamodb/index.js';
 import { dynamodbStreams } from './dynamodb-streams/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
+import { s3 } from './s3/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
@@ -21,6 +22,7 @@ export const allServices: readonly AnyService[] = [
   events,
   kinesis,
   schemas,
+  s3,
   sns,
   sqs,
   tagging,

@@ -10,6 +10,7 @@ import { bool, text } from '../../core/coerce.js';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
 import { dynamodbTable } from './providers/dynamodb.js';
+import { s3Bucket, s3BucketPolicy } from './providers/s3.js';
 
 /** What a provider can do besides reading its properties. */
 export interface ProviderContext {
@@ -642,6 +643,8 @@ export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,
   'AWS::Kinesis::Stream': kinesisStream,
+  'AWS::S3::Bucket': s3Bucket,
+  'AWS::S3::BucketPolicy': s3BucketPolicy,
   'AWS::SNS::Subscription': snsSubscription,
   'AWS::SNS::Topic': snsTopic,
   'AWS::SQS::Queue': sqsQueue,

@@ -43,7 +43,7 @@ export class DynamoDbError extends AwsError {
   constructor(
     code: string,
     message: string,
-    readonly fields: Readonly<Record<string, unknown>>,
+    override readonly fields: Readonly<Record<string, unknown>>,
   ) {
     super(code, message, 400);
   }
