@@ -2,6 +2,7 @@ import { defineService, type RestRoute } from '../../core/service.js';
 import { adminOperations } from './admin.js';
 import { disposeFunction, functionOperations } from './functions.js';
 import { invokeOperations } from './invoke.js';
+import { mappingOperations, stopMappings } from './mappings.js';
 import { createLambdaState, type LambdaState } from './state.js';
 
 export { invokeFunction, sendToArn } from './invoke.js';
@@ -84,6 +85,26 @@ const routes: RestRoute[] = [
   { method: 'DELETE', path: '/2017-03-31/tags/{Resource}', operation: 'UntagResource', status: 204 },
   { method: 'GET', path: '/2017-03-31/tags/{Resource}', operation: 'ListTags' },
   { method: 'GET', path: '/2016-08-19/account-settings', operation: 'GetAccountSettings' },
+  {
+    method: 'POST',
+    path: '/2015-03-31/event-source-mappings',
+    operation: 'CreateEventSourceMapping',
+    status: 202,
+  },
+  { method: 'GET', path: '/2015-03-31/event-source-mappings', operation: 'ListEventSourceMappings' },
+  { method: 'GET', path: '/2015-03-31/event-source-mappings/{UUID}', operation: 'GetEventSourceMapping' },
+  {
+    method: 'PUT',
+    path: '/2015-03-31/event-source-mappings/{UUID}',
+    operation: 'UpdateEventSourceMapping',
+    status: 202,
+  },
+  {
+    method: 'DELETE',
+    path: '/2015-03-31/event-source-mappings/{UUID}',
+    operation: 'DeleteEventSourceMapping',
+    status: 202,
+  },
 ];
 
 /**
@@ -95,7 +116,7 @@ export const lambda = defineService<LambdaState>({
   signingName: 'lambda',
   rest: routes,
   createState: createLambdaState,
-  operations: { ...functionOperations, ...adminOperations, ...invokeOperations },
+  operations: { ...functionOperations, ...adminOperations, ...invokeOperations, ...mappingOperations },
   tagging: {
     list: (state) =>
       [...state.functions.values()].map((f) => ({
@@ -118,6 +139,7 @@ export const lambda = defineService<LambdaState>({
   },
   dispose: (state) => {
     state.closed = true;
+    stopMappings(state);
     for (const timer of state.timers) clearTimeout(timer);
     for (const fn of state.functions.values()) disposeFunction(fn);
   },
