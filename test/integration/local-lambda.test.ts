@@ -13,6 +13,8 @@ import {
   DeleteFunctionCommand,
   GetFunctionCommand,
   GetPolicyCommand,
+  InvalidParameterValueException,
+  InvalidRuntimeException,
   InvokeCommand,
   LambdaClient,
   ListFunctionsCommand,
@@ -24,8 +26,10 @@ import {
   ResourceNotFoundException,
   TagResourceCommand,
   TooManyRequestsException,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
@@ -33,6 +37,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CODE_BUCKET, type LocalAws, startLocalAws } from '../../src/local/index.js';
@@ -495,5 +500,88 @@ describe('local Lambda: CloudWatch Logs', () => {
       new FilterLogEventsCommand({ logGroupName: group, filterPattern: 'INFO -ERROR' }),
     );
     expect(notWarn.events).toHaveLength(1);
+  });
+});
+
+describe('local Lambda: code updates, runtimes, tracing', () => {
+  it('runs the new code after UpdateFunctionCode with a zip', async () => {
+    const name = unique('update');
+    await createLocal(name, 'mjs', 'handler.main');
+    expect((await invoke(name, { n: 2 })).json).toEqual({ doubled: 4, kind: 'mjs' });
+    const zip = zipSync({
+      'handler.mjs': enc.encode('export const main = async (e) => ({ tripled: e.n * 3 });'),
+    });
+    const updated = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip }));
+    expect(updated.CodeSize).toBe(zip.length);
+    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 10 }, { FunctionName: name });
+    expect((await invoke(name, { n: 2 })).json).toEqual({ tripled: 6 });
+  });
+
+  it('refuses code from S3 without an S3 service, and container images, with InvalidParameterValueException', async () => {
+    const base = { Runtime: 'nodejs20.x' as const, Role: ROLE, Handler: 'app.handler' };
+    const s3 = lambda.send(
+      new CreateFunctionCommand({
+        ...base,
+        FunctionName: unique('s3'),
+        Code: { S3Bucket: 'b', S3Key: 'k.zip' },
+      }),
+    );
+    if (aws.emulator.service('s3')) await expect(s3).rejects.toThrow(/GetObject/);
+    else await expect(s3).rejects.toBeInstanceOf(InvalidParameterValueException);
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          ...base,
+          FunctionName: unique('img'),
+          Code: { ImageUri: 'repo/image:1' },
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterValueException);
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          ...base,
+          FunctionName: unique('dir'),
+          Code: { S3Bucket: LOCAL_CODE_BUCKET, S3Key: fixture('does-not-exist') },
+        }),
+      ),
+    ).rejects.toThrow(/does not exist/);
+  });
+
+  it('stores functions of other runtimes but refuses to invoke them with InvalidRuntimeException', async () => {
+    const name = unique('py');
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'python3.12',
+        Role: ROLE,
+        Handler: 'app.handler',
+        Code: { S3Bucket: LOCAL_CODE_BUCKET, S3Key: fixture('cjs') },
+      }),
+    );
+    await expect(invoke(name, {})).rejects.toBeInstanceOf(InvalidRuntimeException);
+  });
+
+  it('records AWS::Lambda and AWS::Lambda::Function segments and gives the handler _X_AMZN_TRACE_ID', async () => {
+    const name = unique('traced');
+    await createLocal(name, 'cjs', 'app.context', { TracingConfig: { Mode: 'Active' } });
+    const out = await invoke(name, { name: 'traced' });
+    const header = String(out.json.env._X_AMZN_TRACE_ID);
+    const m = /^Root=(1-[0-9a-f]{8}-[0-9a-f]{24});Parent=([0-9a-f]{16});Sampled=1$/.exec(header);
+    expect(m).not.toBeNull();
+    const xray = new XRayClient(clientConfig);
+    const traces = await eventually(async () => {
+      const r = await xray.send(new BatchGetTracesCommand({ TraceIds: [m?.[1] as string] }));
+      return r.Traces?.[0]?.Segments?.length === 2 ? r.Traces[0].Segments : undefined;
+    });
+    const docs = traces.map((s) => JSON.parse(s.Document ?? '{}'));
+    const service = docs.find((d) => d.origin === 'AWS::Lambda');
+    const fn = docs.find((d) => d.origin === 'AWS::Lambda::Function');
+    expect(service).toMatchObject({ name, trace_id: m?.[1] });
+    expect(fn).toMatchObject({ name, parent_id: service.id, id: m?.[2] });
+    // Without Active tracing and without a sampled header, nothing is traced.
+    const plain = unique('plain');
+    await createLocal(plain, 'cjs', 'app.context');
+    expect((await invoke(plain, {})).json.env._X_AMZN_TRACE_ID).toBeUndefined();
   });
 });

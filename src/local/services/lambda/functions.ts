@@ -171,8 +171,9 @@ const applyConfig = (config: Record<string, unknown>, input: Record<string, unkn
 export const configOut = (fn: LambdaFunction, versionName: string): Record<string, unknown> => {
   const version = fn.versions.get(versionName);
   if (!version) throw notFound(`Function not found: ${fn.arn}:${versionName}`);
+  const { RevisionSource: _source, ...config } = version.config;
   return {
-    ...version.config,
+    ...config,
     FunctionArn: versionName === '$LATEST' ? fn.arn : `${fn.arn}:${versionName}`,
     CodeSha256: version.code.sha256,
     CodeSize: version.code.size,
@@ -397,9 +398,7 @@ const publishVersion: Op = (input, ctx) => {
       `CodeSHA256 (${String(input.CodeSha256)}) is different from current CodeSHA256 in $LATEST (${latest.code.sha256}). Please try again.`,
     );
   }
-  const number = publish(fn, ctx, str(input.Description) ?? '');
-  const { RevisionSource: _r, ...out } = configOut(fn, number);
-  return out;
+  return configOut(fn, publish(fn, ctx, str(input.Description) ?? ''));
 };
 
 const listVersionsByFunction: Op = (input, ctx) => {

@@ -140,7 +140,6 @@ export const lambda = defineService<LambdaState>({
   dispose: (state) => {
     state.closed = true;
     stopMappings(state);
-    for (const timer of state.timers) clearTimeout(timer);
     for (const fn of state.functions.values()) disposeFunction(fn);
   },
 });

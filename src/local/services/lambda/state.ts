@@ -45,11 +45,9 @@ export interface LambdaState {
   readonly accountId: string;
   readonly region: string;
   readonly functions: Map<string, LambdaFunction>;
-  /** Timers of queued asynchronous invocations (cleared on close). */
-  readonly timers: Set<NodeJS.Timeout>;
   /** Asynchronous invocations not yet finished (tests and close wait on them). */
   readonly inflight: Set<Promise<unknown>>;
-  /** Temporary code directories still to remove (kept while a published version uses them). */
+  /** Set when the emulator closes: queued work stops. */
   closed: boolean;
 }
 
@@ -59,7 +57,6 @@ export const createLambdaState = (scope: { accountId: string; region: string }):
   accountId: scope.accountId,
   region: scope.region,
   functions: new Map(),
-  timers: new Set(),
   inflight: new Set(),
   closed: false,
 });
