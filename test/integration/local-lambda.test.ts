@@ -10,27 +10,47 @@ import {
   AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteAliasCommand,
   DeleteFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
+  DeleteFunctionEventInvokeConfigCommand,
+  GetAccountSettingsCommand,
+  GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  GetFunctionEventInvokeConfigCommand,
   GetPolicyCommand,
   InvalidParameterValueException,
+  InvalidRequestContentException,
   InvalidRuntimeException,
   InvokeCommand,
   LambdaClient,
+  ListAliasesCommand,
+  ListFunctionEventInvokeConfigsCommand,
   ListFunctionsCommand,
   ListTagsCommand,
+  ListVersionsByFunctionCommand,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
+  RemovePermissionCommand,
   ResourceConflictException,
   ResourceNotFoundException,
   TagResourceCommand,
   TooManyRequestsException,
+  UntagResourceCommand,
+  UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
+  UpdateFunctionEventInvokeConfigCommand,
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -583,5 +603,150 @@ describe('local Lambda: code updates, runtimes, tracing', () => {
     const plain = unique('plain');
     await createLocal(plain, 'cjs', 'app.context');
     expect((await invoke(plain, {})).json.env._X_AMZN_TRACE_ID).toBeUndefined();
+  });
+});
+
+describe('local Lambda: configuration APIs', () => {
+  it('manages permissions, aliases, versions, concurrency, invoke configs and account settings', async () => {
+    const name = unique('admin');
+    await createLocal(name, 'cjs', 'app.callback');
+    await expect(lambda.send(new GetPolicyCommand({ FunctionName: name }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: name,
+        StatementId: 's3',
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        SourceAccount: '000000000000',
+      }),
+    );
+    await expect(
+      lambda.send(
+        new AddPermissionCommand({
+          FunctionName: name,
+          StatementId: 's3',
+          Action: 'lambda:*',
+          Principal: '*',
+        }),
+      ),
+    ).rejects.toBeInstanceOf(ResourceConflictException);
+    await lambda.send(new RemovePermissionCommand({ FunctionName: name, StatementId: 's3' }));
+    await expect(
+      lambda.send(new RemovePermissionCommand({ FunctionName: name, StatementId: 's3' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'first' }));
+    // Nothing changed: publishing again returns the same version.
+    expect((await lambda.send(new PublishVersionCommand({ FunctionName: name }))).Version).toBe(v1.Version);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Timeout: 10 }));
+    const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    expect([v1.Version, v2.Version, v2.Timeout]).toEqual(['1', '2', 10]);
+    const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: name }));
+    expect(versions.Versions?.map((v) => v.Version)).toEqual(['$LATEST', '1', '2']);
+    expect(
+      (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `${name}:1` }))).Description,
+    ).toBe('first');
+
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: 'prod', FunctionVersion: '1' }));
+    const updated = await lambda.send(
+      new UpdateAliasCommand({ FunctionName: name, Name: 'prod', FunctionVersion: '2' }),
+    );
+    expect(updated.AliasArn).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${name}:prod`);
+    expect(
+      (await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'prod' }))).FunctionVersion,
+    ).toBe('2');
+    expect(
+      (await lambda.send(new ListAliasesCommand({ FunctionName: name }))).Aliases?.map((a) => a.Name),
+    ).toEqual(['prod']);
+    expect((await invoke(name, { value: 1 }, { Qualifier: 'prod' })).ExecutedVersion).toBe('2');
+    await lambda.send(new DeleteAliasCommand({ FunctionName: name, Name: 'prod' }));
+    await expect(
+      lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'prod' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name, Qualifier: '1' }));
+    await expect(invoke(name, {}, { Qualifier: '1' })).rejects.toBeInstanceOf(ResourceNotFoundException);
+
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: 5 }),
+    );
+    expect(
+      (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })))
+        .ReservedConcurrentExecutions,
+    ).toBe(5);
+    const settings = await lambda.send(new GetAccountSettingsCommand({}));
+    expect(settings.AccountLimit?.ConcurrentExecutions).toBe(1000);
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name }));
+    expect(
+      (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name })))
+        .ReservedConcurrentExecutions,
+    ).toBeUndefined();
+
+    await expect(
+      lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 1 }),
+    );
+    await lambda.send(
+      new UpdateFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumEventAgeInSeconds: 120 }),
+    );
+    const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: name }));
+    expect([config.MaximumRetryAttempts, config.MaximumEventAgeInSeconds]).toEqual([1, 120]);
+    expect(
+      (await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: name })))
+        .FunctionEventInvokeConfigs,
+    ).toHaveLength(1);
+    await expect(
+      lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, MaximumRetryAttempts: 3 })),
+    ).rejects.toThrow(/maximumRetryAttempts/);
+    await lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: name }));
+
+    const arn = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+    await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { a: '1', b: '2' } }));
+    await lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: ['a'] }));
+    expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({ b: '2' });
+    const tagging = new ResourceGroupsTaggingAPIClient(clientConfig);
+    const found = await tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['lambda:function'] }));
+    expect(found.ResourceTagMappingList?.some((r) => r.ResourceARN === arn)).toBe(true);
+    await createLocal(unique('second'), 'cjs', 'app.callback');
+    const all = await lambda.send(new ListFunctionsCommand({ MaxItems: 1 }));
+    expect(all.Functions).toHaveLength(1);
+    expect(all.NextMarker).toBeDefined();
+  });
+
+  it('validates names, roles, timeouts, reserved variables and payloads', async () => {
+    const base = {
+      Runtime: 'nodejs20.x' as const,
+      Role: ROLE,
+      Handler: 'app.callback',
+      Code: { S3Bucket: LOCAL_CODE_BUCKET, S3Key: fixture('cjs') },
+    };
+    await expect(
+      lambda.send(new CreateFunctionCommand({ ...base, FunctionName: 'bad name' })),
+    ).rejects.toThrow(/functionName/);
+    await expect(
+      lambda.send(new CreateFunctionCommand({ ...base, FunctionName: unique('r'), Role: 'not-a-role' })),
+    ).rejects.toThrow(/role/);
+    await expect(
+      lambda.send(new CreateFunctionCommand({ ...base, FunctionName: unique('t'), Timeout: 901 })),
+    ).rejects.toThrow(/timeout/);
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          ...base,
+          FunctionName: unique('env'),
+          Environment: { Variables: { AWS_REGION: 'eu-west-1' } },
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterValueException);
+    const name = unique('payload');
+    await createLocal(name, 'cjs', 'app.callback');
+    await expect(
+      lambda.send(new InvokeCommand({ FunctionName: name, Payload: enc.encode('{not json') })),
+    ).rejects.toBeInstanceOf(InvalidRequestContentException);
+    const empty = await lambda.send(new InvokeCommand({ FunctionName: name }));
+    expect(JSON.parse(dec.decode(empty.Payload))).toEqual({ via: 'callback' });
   });
 });
