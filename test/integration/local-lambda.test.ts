@@ -50,6 +50,8 @@ import {
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
+  TagResourcesCommand,
+  UntagResourcesCommand,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   CreateQueueCommand,
@@ -708,8 +710,12 @@ describe('local Lambda: configuration APIs', () => {
     await lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: ['a'] }));
     expect((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags).toEqual({ b: '2' });
     const tagging = new ResourceGroupsTaggingAPIClient(clientConfig);
+    await tagging.send(new TagResourcesCommand({ ResourceARNList: [arn], Tags: { c: '3' } }));
+    await tagging.send(new UntagResourcesCommand({ ResourceARNList: [arn], TagKeys: ['b'] }));
     const found = await tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['lambda:function'] }));
-    expect(found.ResourceTagMappingList?.some((r) => r.ResourceARN === arn)).toBe(true);
+    expect(found.ResourceTagMappingList?.find((r) => r.ResourceARN === arn)?.Tags).toEqual([
+      { Key: 'c', Value: '3' },
+    ]);
     await createLocal(unique('second'), 'cjs', 'app.callback');
     const all = await lambda.send(new ListFunctionsCommand({ MaxItems: 1 }));
     expect(all.Functions).toHaveLength(1);

@@ -3,6 +3,7 @@ import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DeleteLogGroupCommand,
+  DeleteLogStreamCommand,
   DeleteRetentionPolicyCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
@@ -10,13 +11,22 @@ import {
   GetLogEventsCommand,
   InvalidParameterException,
   ListTagsForResourceCommand,
+  ListTagsLogGroupCommand,
   PutLogEventsCommand,
   PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
+  TagLogGroupCommand,
   TagResourceCommand,
+  UntagLogGroupCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+  TagResourcesCommand,
+  UntagResourcesCommand,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../src/local/index.js';
 import { compileFilter } from '../../src/local/services/logs/filter.js';
@@ -181,5 +191,38 @@ describe('log filter patterns (unit)', () => {
     expect(() => compileFilter('{ $.s < "x" }')).toThrow(/Invalid filter pattern/);
     expect(() => compileFilter('?a b')).toThrow(/Invalid filter pattern/);
     expect(() => compileFilter('{ ($.a = 1 }')).toThrow(/Invalid filter pattern/);
+  });
+});
+
+describe('local CloudWatch Logs: legacy tag operations and streams', () => {
+  it('tags log groups by name, lists them through the tagging API, and deletes streams', async () => {
+    const group = unique('legacy');
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group, tags: { a: '1' } }));
+    await logs.send(new TagLogGroupCommand({ logGroupName: group, tags: { b: '2' } }));
+    await logs.send(new UntagLogGroupCommand({ logGroupName: group, tags: ['a'] }));
+    expect((await logs.send(new ListTagsLogGroupCommand({ logGroupName: group }))).tags).toEqual({ b: '2' });
+    const tagging = new ResourceGroupsTaggingAPIClient({
+      endpoint: aws.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const arn = `arn:aws:logs:us-east-1:000000000000:log-group:${group}`;
+    await tagging.send(new TagResourcesCommand({ ResourceARNList: [arn], Tags: { c: '3' } }));
+    await tagging.send(new UntagResourcesCommand({ ResourceARNList: [arn], TagKeys: ['b'] }));
+    const found = await tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['logs:log-group'] }));
+    const mine = found.ResourceTagMappingList?.find((r) => r.ResourceARN === arn);
+    expect(mine?.Tags).toEqual([{ Key: 'c', Value: '3' }]);
+
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'x' }));
+    await expect(
+      logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'x' })),
+    ).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+    await logs.send(new DeleteLogStreamCommand({ logGroupName: group, logStreamName: 'x' }));
+    await expect(
+      logs.send(new DeleteLogStreamCommand({ logGroupName: group, logStreamName: 'x' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      logs.send(new DescribeLogStreamsCommand({ logGroupName: `${group}-missing` })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 });
