@@ -335,6 +335,7 @@ export const serve = async (
   });
   const server = createNetServer((socket: Socket) => {
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
