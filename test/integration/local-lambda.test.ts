@@ -601,6 +601,27 @@ describe('local Lambda: code updates, runtimes, tracing', () => {
     const fn = docs.find((d) => d.origin === 'AWS::Lambda::Function');
     expect(service).toMatchObject({ name, trace_id: m?.[1] });
     expect(fn).toMatchObject({ name, parent_id: service.id, id: m?.[2] });
+    // The handler's own SDK clients carry the trace on (the SDK reads _X_AMZN_TRACE_ID in Lambda).
+    const sender = unique('traced-sender');
+    await createLocal(sender, 'esm', 'src/app.handler', { TracingConfig: { Mode: 'Active' } });
+    const sent = await invoke(sender, { queue: unique('traced-q'), n: 2 });
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sent.json.queueUrl,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['AWSTraceHeader'],
+      }),
+    );
+    const propagated = received.Messages?.[0]?.Attributes?.AWSTraceHeader ?? '';
+    const root = /Root=([^;]+)/.exec(propagated)?.[1];
+    expect(root).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    const senderTrace = await eventually(async () => {
+      const r = await xray.send(new BatchGetTracesCommand({ TraceIds: [root as string] }));
+      return r.Traces?.[0]?.Segments?.length ? r.Traces[0].Segments : undefined;
+    });
+    expect(senderTrace.map((seg) => JSON.parse(seg.Document ?? '{}').origin)).toContain(
+      'AWS::Lambda::Function',
+    );
     // Without Active tracing and without a sampled header, nothing is traced.
     const plain = unique('plain');
     await createLocal(plain, 'cjs', 'app.context');
