@@ -369,6 +369,30 @@ describe('local Lambda: failures', () => {
     expect((await invoke(sleepy, { ms: 1 })).json).toEqual({ slept: 1 });
   });
 
+  it('reports an unhandled rejection and process.exit as AWS does, and starts a new instance after', async () => {
+    const rejecting = unique('reject');
+    await createLocal(rejecting, 'cjs', 'app.reject');
+    const out = await invoke(rejecting, {});
+    expect(out.FunctionError).toBe('Unhandled');
+    expect(out.json).toMatchObject({
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'Error: nobody waits for me',
+    });
+    const exiting = unique('exit');
+    await createLocal(exiting, 'cjs', 'app.exit');
+    const exited = await invoke(exiting, {});
+    expect(exited.json).toMatchObject({
+      errorType: 'Runtime.ExitError',
+      errorMessage: 'Runtime exited with error: exit status 3',
+    });
+    expect((await invoke(exiting, {})).json.errorType).toBe('Runtime.ExitError');
+    const pool = aws.emulator
+      .state<LambdaState>('lambda', 'us-east-1')
+      .functions.get(exiting)
+      ?.pools.get('$LATEST');
+    expect(pool?.size).toBe(0);
+  });
+
   it('throttles past reserved concurrency with TooManyRequestsException', async () => {
     const name = unique('throttle');
     await createLocal(name, 'cjs', 'app.sleep');

@@ -196,7 +196,7 @@ const invoke = async (fn, msg) => {
 };
 
 process.on('unhandledRejection', (reason) => {
-  const error = toError(reason, 'Runtime.UnhandledPromiseRejection');
+  const error = { ...toError(reason, 'Runtime.UnhandledPromiseRejection'), errorMessage: String(reason) };
   parentPort.postMessage({ type: 'crash', id: current, error });
 });
 process.on('uncaughtException', (err) => {
