@@ -1,6 +1,7 @@
 import { DataDir } from './core/data-dir.js';
 import { Emulator, type EmulatorOptions, type EmulatorSnapshot } from './core/emulator.js';
 import type { FaultController } from './core/faults.js';
+import { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 import { serve } from './server.js';
 import { allServices } from './services/index.js';
 import {
@@ -16,6 +17,8 @@ export type { EmulatorSnapshot, PersistedState } from './core/emulator.js';
 export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
+export { LOCAL_CODE_BUCKET } from './runtime/code.js';
+export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 export {
   getXRayVisibility,
   setXRayVisibility,
@@ -45,6 +48,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
    * Default: none (state lives in memory only).
    */
   readonly dataDir?: string;
+  /** How Lambda functions run (instances per function, async retry delays). */
+  readonly lambda?: Omit<LambdaRuntimeOptions, 'endpoint'>;
 }
 
 /** A running emulator. Close it (or `await using` it) when done. */
@@ -103,6 +108,7 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     dataDir?.release();
     throw err;
   }
+  configureLambda(emulator, { ...options.lambda, endpoint: server.endpoint });
   let daemon: XRayDaemon | undefined;
   try {
     if (options.xrayDaemon) {

@@ -4,6 +4,8 @@ import { dynamodb } from './dynamodb/index.js';
 import { dynamodbStreams } from './dynamodb-streams/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
+import { lambda } from './lambda/index.js';
+import { logs } from './logs/index.js';
 import { s3 } from './s3/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
@@ -21,6 +23,8 @@ export const allServices: readonly AnyService[] = [
   dynamodbStreams,
   events,
   kinesis,
+  lambda,
+  logs,
   schemas,
   s3,
   sns,

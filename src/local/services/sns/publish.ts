@@ -191,11 +191,22 @@ export const deliver = (
   sequenceNumber?: string,
 ): void => {
   for (const sub of subscriptionsOf(ctx.state, topic.arn)) {
-    if (sub.protocol !== 'sqs' || sub.attributes.PendingConfirmation === 'true') continue;
+    if (
+      (sub.protocol !== 'sqs' && sub.protocol !== 'lambda') ||
+      sub.attributes.PendingConfirmation === 'true'
+    )
+      continue;
     if (sub.policy) {
       const scope = (sub.attributes.FilterPolicyScope ?? 'MessageAttributes') as FilterPolicyScope;
       if (!matchesFilterPolicy(sub.policy, scope, { body: pub.message, attributes: pub.attributes }))
         continue;
+    }
+    if (sub.protocol === 'lambda') {
+      const lambdaBody = pub.structure
+        ? (pub.structure.lambda ?? (pub.structure.default as string))
+        : pub.message;
+      invokeSubscriber(ctx, sub, envelope(ctx, topic, sub, pub, lambdaBody, messageId, sequenceNumber));
+      continue;
     }
     const body = pub.structure ? (pub.structure.sqs ?? (pub.structure.default as string)) : pub.message;
     const raw = sub.attributes.RawMessageDelivery === 'true';
@@ -225,6 +236,36 @@ export const deliver = (
       });
     }
   }
+};
+
+/** A `lambda` subscription: an asynchronous invoke with the SNS event Lambda receives. */
+const invokeSubscriber = (ctx: Ctx, sub: Subscription, notification: string): void => {
+  const region = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(sub.endpoint)?.[1];
+  if (!region || !ctx.emulator.service('lambda')) return;
+  const { SigningCertURL, UnsubscribeURL, ...rest } = JSON.parse(notification) as Record<string, unknown>;
+  const event = {
+    Records: [
+      {
+        EventVersion: '1.0',
+        EventSubscriptionArn: sub.arn,
+        EventSource: 'aws:sns',
+        Sns: {
+          ...rest,
+          SigningCertUrl: SigningCertURL,
+          UnsubscribeUrl: UnsubscribeURL,
+          MessageAttributes: rest.MessageAttributes ?? {},
+        },
+      },
+    ],
+  };
+  ctx.emulator
+    .invoke(
+      'lambda',
+      'Invoke',
+      { FunctionName: sub.endpoint, InvocationType: 'Event', Payload: JSON.stringify(event) },
+      { region, ...(ctx.traceHeader ? { traceHeader: ctx.traceHeader } : {}) },
+    )
+    .catch(() => undefined);
 };
 
 export const dedupHash = (message: string): string => createHash('sha256').update(message).digest('hex');
