@@ -73,8 +73,14 @@ export const toXml = (value: unknown): string => {
   return escapeXml(String(value));
 };
 
+/** Operations with an empty result whose `<OpResult>` element clients still read (botocore does). */
+const EMPTY_RESULT_ELEMENT = new Set(['ExecuteChangeSet', 'DeleteChangeSet']);
+
 export const cfnCodec: QueryCodec = {
   xmlns: CFN_XMLNS,
   decode: (_operation, params) => decodeQuery(params),
-  encode: (_operation, output) => (output === undefined || output === null ? '' : toXml(output)),
+  encode: (operation, output) => {
+    const xml = output === undefined || output === null ? '' : toXml(output);
+    return xml === '' && EMPTY_RESULT_ELEMENT.has(operation) ? ' ' : xml;
+  },
 };

@@ -6,7 +6,16 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { defineService } from '../../core/service.js';
+import {
+  createChangeSet,
+  describeChangeSet,
+  dropChangeSets,
+  executeChangeSet,
+  findChangeSet,
+  summarizeChangeSet,
+} from './changesets.js';
 import { cfnCodec } from './codec.js';
+import { providers } from './resources.js';
 import {
   type CfnState,
   createCfnState,
@@ -25,6 +34,7 @@ import {
   isNoEcho,
   parseTemplate,
   resolveParameters,
+  type Template,
   templateError,
 } from './template.js';
 
@@ -91,6 +101,43 @@ const templateBody = (input: Input): string => {
   const body = optString(input, 'TemplateBody');
   if (body === undefined) throw templateError('Either Template URL or Template Body must be specified.');
   return body;
+};
+
+/**
+ * Parses a template and refuses, at once as CloudFormation does, resource types it does not know.
+ * The emulator counts a type it cannot deploy as unrecognised (custom resources excepted: they
+ * fail when created, with the reason).
+ */
+const prepareTemplate = (body: string): Template => {
+  const template = parseTemplate(body);
+  const unknown = [
+    ...new Set(
+      Object.values(template.Resources)
+        .map((r) => r.Type)
+        .filter(
+          (type) =>
+            !Object.hasOwn(providers, type) &&
+            !type.startsWith('Custom::') &&
+            type !== 'AWS::CloudFormation::CustomResource',
+        ),
+    ),
+  ];
+  if (unknown.length > 0) {
+    throw templateError(`Template format error: Unrecognized resource types: [${unknown.join(', ')}]`);
+  }
+  return template;
+};
+
+const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+
+const onFailureOf = (value: string | undefined): 'ROLLBACK' | 'DO_NOTHING' | 'DELETE' => {
+  const onFailure = value ?? 'ROLLBACK';
+  if (onFailure !== 'ROLLBACK' && onFailure !== 'DO_NOTHING' && onFailure !== 'DELETE') {
+    throw templateError(
+      `1 validation error detected: Value '${onFailure}' at 'onStackFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
+    );
+  }
+  return onFailure;
 };
 
 const tagsOf = (input: Input): Tag[] | undefined =>
@@ -177,7 +224,7 @@ export const cloudformation = defineService<CfnState>({
           `1 validation error detected: Value '${onFailure}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
         );
       }
-      const template = parseTemplate(body);
+      const template = prepareTemplate(body);
       const parameters = resolveParameters(
         template.Parameters,
         list<GivenParameter>(input, 'Parameters') ?? [],
@@ -209,7 +256,7 @@ export const cloudformation = defineService<CfnState>({
       const stack = findStack(ctx.state, name);
       if (!stack) throw templateError(`Stack [${name}] does not exist`);
       const body = input.UsePreviousTemplate === true ? stack.templateBody : templateBody(input);
-      const template = parseTemplate(body);
+      const template = prepareTemplate(body);
       const parameters = resolveParameters(
         template.Parameters,
         list<GivenParameter>(input, 'Parameters') ?? [],
@@ -236,6 +283,7 @@ export const cloudformation = defineService<CfnState>({
       const stack = findStack(ctx.state, requireString(input, 'StackName'));
       if (!stack) return undefined;
       await deleteStack(ctx.state, stack, list<string>(input, 'RetainResources') ?? [], environment(ctx));
+      if (stack.status === 'DELETE_COMPLETE') dropChangeSets(ctx.state, stack.id);
       return undefined;
     },
 
@@ -371,6 +419,124 @@ export const cloudformation = defineService<CfnState>({
     GetTemplate(input, ctx) {
       const stack = requireStack(ctx.state, requireString(input, 'StackName'));
       return { TemplateBody: stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
+    },
+
+    CreateChangeSet(input, ctx) {
+      const stackName = requireString(input, 'StackName');
+      const name = requireString(input, 'ChangeSetName');
+      if (!CHANGE_SET_NAME.test(name) || name.length > 128) {
+        throw templateError(
+          `1 validation error detected: Value '${name}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+        );
+      }
+      const type = optString(input, 'ChangeSetType') ?? 'UPDATE';
+      if (type === 'IMPORT') {
+        throw templateError(
+          'ChangeSetType IMPORT is not supported by the eventprobe emulator: create the resources in the stack instead of importing them.',
+        );
+      }
+      if (type !== 'CREATE' && type !== 'UPDATE') {
+        throw templateError(
+          `1 validation error detected: Value '${type}' at 'changeSetType' failed to satisfy constraint: Member must satisfy enum value set: [IMPORT, UPDATE, CREATE]`,
+        );
+      }
+      if (type === 'CREATE') checkStackName(stackName);
+      const stack = findStack(ctx.state, stackName);
+      const body =
+        input.UsePreviousTemplate === true && stack && type === 'UPDATE'
+          ? stack.templateBody
+          : templateBody(input);
+      const template = prepareTemplate(body);
+      const previous = stack && type === 'UPDATE' ? stack.parameters.raw : {};
+      const parameters = resolveParameters(
+        template.Parameters,
+        list<GivenParameter>(input, 'Parameters') ?? [],
+        previous,
+      );
+      const changeSet = createChangeSet(
+        ctx.state,
+        stack,
+        {
+          name,
+          stackName,
+          type,
+          description: optString(input, 'Description'),
+          templateBody: body,
+          template,
+          parameters,
+          tags: tagsOf(input),
+          capabilities: list<string>(input, 'Capabilities'),
+          notificationARNs: list<string>(input, 'NotificationARNs'),
+          onStackFailure: onFailureOf(optString(input, 'OnStackFailure')),
+          roleArn: optString(input, 'RoleARN'),
+        },
+        environment(ctx),
+      );
+      return { Id: changeSet.id, StackId: changeSet.stackId };
+    },
+
+    DescribeChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      return describeChangeSet(changeSet);
+    },
+
+    async ExecuteChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      const stack = requireStack(ctx.state, changeSet.stackId);
+      const disableRollback =
+        input.DisableRollback === undefined
+          ? undefined
+          : input.DisableRollback === true || input.DisableRollback === 'true';
+      await executeChangeSet(ctx.state, changeSet, stack, disableRollback, environment(ctx));
+      return {};
+    },
+
+    DeleteChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      ctx.state.changeSets.splice(ctx.state.changeSets.indexOf(changeSet), 1);
+      return {};
+    },
+
+    ListChangeSets(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      const own = ctx.state.changeSets.filter((c) => c.stackId === stack.id);
+      const { page, NextToken } = pageOf(own, input.NextToken);
+      return { Summaries: page.map(summarizeChangeSet), NextToken };
+    },
+
+    GetTemplateSummary(input, ctx) {
+      const stackName = optString(input, 'StackName');
+      const body =
+        stackName !== undefined ? requireStack(ctx.state, stackName).templateBody : templateBody(input);
+      const template = parseTemplate(body);
+      const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
+        ParameterKey: key,
+        DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),
+        ParameterType: decl.Type,
+        NoEcho: isNoEcho(decl),
+        Description: decl.Description,
+        ParameterConstraints: decl.AllowedValues ? { AllowedValues: decl.AllowedValues.map(String) } : {},
+      }));
+      const types = [...new Set(Object.values(template.Resources).map((r) => r.Type))];
+      return {
+        Parameters: parameters,
+        Description: template.Description,
+        ResourceTypes: types,
+        Version: '2010-09-09',
+        ResourceIdentifierSummaries: [],
+      };
     },
 
     ValidateTemplate(input) {
