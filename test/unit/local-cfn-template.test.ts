@@ -140,7 +140,15 @@ Outputs:
     ['Foo: 1\nResources: {}', /^Template format error: Invalid template property or properties \[Foo\]$/],
     [
       'Transform: AWS::Serverless-2016-10-31\nResources: {}',
-      /Transform "AWS::Serverless-2016-10-31" is not supported/,
+      /Transform AWS::Serverless-2016-10-31 is not supported/,
+    ],
+    [
+      'Transform: [AWS::LanguageExtensions, AWS::Include]\nResources: {}',
+      /^Transform AWS::Include is not supported by the eventprobe emulator/,
+    ],
+    [
+      'Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Q: [X, [a], {}]',
+      /^Template format error: Fn::ForEach is not supported by the eventprobe emulator\.$/,
     ],
     ['Resources: []', /Resources must be an object/],
     ['Resources:', /At least one Resources member must be defined/],
@@ -359,9 +367,31 @@ describe('intrinsic functions', () => {
     expect(ev({ 'Fn::Length': { Ref: 'List' } })).toBe(2);
   });
 
+  it('Fn::Cidr splits IPv4 and IPv6 blocks as CloudFormation does', () => {
+    expect(ev({ 'Fn::Cidr': ['10.0.0.0/16', 3, 8] })).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24']);
+    expect(ev({ 'Fn::Cidr': ['192.168.7.9/24', 2, '5'] })).toEqual(['192.168.7.0/27', '192.168.7.32/27']);
+    expect(ev({ 'Fn::Select': [1, { 'Fn::Cidr': ['2001:db8::/56', 2, 64] }] })).toBe('2001:db8:0:1::/64');
+    expect(ev({ 'Fn::Cidr': ['::/0', 1, 64] })).toEqual(['::/64']);
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0/16', 2, 8] }))).toMatch(
+      /^Template error: Fn::Cidr expects an IPv4 or IPv6 CIDR block/,
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/24', 2, 9] }))).toBe(
+      'Template error: Fn::Cidr cidrBits 9 does not fit in 10.0.0.0/24',
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/24', 3, 7] }))).toBe(
+      'Template error: Fn::Cidr cannot make 3 subnets of /25 in 10.0.0.0/24',
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['1::2::3/64', 1, 8] }))).toMatch(
+      /expects an IPv4 or IPv6/,
+    );
+    expect(ev({ Ref: 'AWS::NotificationARNs' }, scope({ notificationARNs: ['arn:aws:sns:x:1:t'] }))).toEqual([
+      'arn:aws:sns:x:1:t',
+    ]);
+  });
+
   it('rejects functions the emulator does not know, and keeps ordinary objects', () => {
-    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }))).toBe(
-      'Template format error: Fn::Cidr is not supported by the eventprobe emulator',
+    expect(validationMessage(() => ev({ 'Fn::Nope': ['10.0.0.0/16', 2, 8] }))).toBe(
+      'Template format error: Fn::Nope is not supported by the eventprobe emulator',
     );
     expect(ev({ Key: 'v' })).toEqual({ Key: 'v' });
     expect(ev('text')).toBe('text');

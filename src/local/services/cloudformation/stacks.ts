@@ -223,6 +223,7 @@ export const evalScope = (state: CfnState, stack: Stack, imports: Set<string>): 
   stackId: stack.id,
   parameters: stack.parameters.values,
   mappings: stack.template.Mappings,
+  notificationARNs: stack.notificationARNs,
   condition: (name) => {
     if (!Object.hasOwn(stack.conditions, name)) {
       throw templateError(`Template format error: Unresolved condition dependency ${name}`);

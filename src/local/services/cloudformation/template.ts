@@ -134,9 +134,18 @@ const section = (raw: Record<string, unknown>, name: string): Record<string, unk
 const stringList = (value: unknown): string[] =>
   value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
 
+/**
+ * Transforms the emulator applies itself: `AWS::LanguageExtensions` (Fn::Length, Fn::ToJsonString,
+ * DeletionPolicy intrinsics; not Fn::ForEach). The SAM transform is applied before parsing (see
+ * local/deploy/sam.ts).
+ */
+const BUILT_IN_TRANSFORMS = new Set(['AWS::LanguageExtensions']);
+
 /** Parses and checks the shape of a template (what CloudFormation checks before starting). */
-export const parseTemplate = (body: string): Template => {
-  const raw = parseDocumentBody(body);
+export const parseTemplate = (body: string): Template => templateFromDocument(parseDocumentBody(body));
+
+/** Checks the shape of a parsed template document (JSON values, intrinsics in long form). */
+export const templateFromDocument = (raw: unknown): Template => {
   if (!isRecord(raw))
     throw templateError('Template format error: the template must be a JSON or YAML object.');
   for (const key of Object.keys(raw)) {
@@ -144,9 +153,10 @@ export const parseTemplate = (body: string): Template => {
       throw templateError(`Template format error: Invalid template property or properties [${key}]`);
     }
   }
-  if (raw.Transform !== undefined) {
+  const transforms = stringList(raw.Transform).filter((t) => !BUILT_IN_TRANSFORMS.has(t));
+  if (transforms.length > 0) {
     throw templateError(
-      `Transform ${JSON.stringify(raw.Transform)} is not supported by the eventprobe emulator; deploy the processed template instead.`,
+      `Transform ${transforms.join(', ')} is not supported by the eventprobe emulator; deploy the processed template instead.`,
     );
   }
   const rawResources = section(raw, 'Resources');
@@ -155,6 +165,9 @@ export const parseTemplate = (body: string): Template => {
   }
   const Resources: Record<string, ResourceDecl> = {};
   for (const [id, decl] of Object.entries(rawResources)) {
+    if (id.startsWith('Fn::ForEach')) {
+      throw templateError('Template format error: Fn::ForEach is not supported by the eventprobe emulator.');
+    }
     if (!/^[A-Za-z0-9]+$/.test(id)) {
       throw templateError(`Template format error: Resource name ${id} is non alphanumeric.`);
     }
@@ -484,6 +497,8 @@ export interface EvalScope {
   readonly stackId: string;
   readonly parameters: Readonly<Record<string, ParameterValue>>;
   readonly mappings: Readonly<Record<string, unknown>>;
+  /** The stack's notification ARNs (`AWS::NotificationARNs`). Default none. */
+  readonly notificationARNs?: readonly string[];
   /** A condition's value (by name). */
   condition(name: string): boolean;
   /** A resource that exists (or undefined: not created, e.g. its condition is false). */
@@ -520,7 +535,7 @@ const refValue = (name: string, scope: EvalScope): unknown => {
     case 'AWS::URLSuffix':
       return 'amazonaws.com';
     case 'AWS::NotificationARNs':
-      return [];
+      return [...(scope.notificationARNs ?? [])];
     case 'AWS::NoValue':
       return NO_VALUE;
   }
@@ -643,8 +658,60 @@ const INTRINSICS: Record<string, (arg: unknown, scope: EvalScope) => unknown> = 
     const region = asString(evaluate(arg, scope), 'Fn::GetAZs') || scope.region;
     return ['a', 'b', 'c'].map((z) => `${region}${z}`);
   },
+  'Fn::Cidr': (arg, scope) => {
+    const [block, count, bits] = asList(arg, 'Fn::Cidr').map((v) => evaluate(v, scope));
+    return cidrs(asString(block, 'Fn::Cidr'), Number(count), Number(bits));
+  },
   'Fn::ToJsonString': (arg, scope) => JSON.stringify(evaluate(arg, scope)),
   'Fn::Length': (arg, scope) => asList(evaluate(arg, scope), 'Fn::Length').length,
+};
+
+const ipv4ToBig = (text: string): bigint | undefined => {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n);
+};
+
+const ipv6ToBig = (text: string): bigint | undefined => {
+  const [head = '', tail, extra] = text.split('::');
+  if (extra !== undefined) return undefined;
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - left.length - right.length;
+  if ((tail === undefined && missing !== 0) || missing < 0) return undefined;
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
+};
+
+const bigToIp = (value: bigint, v6: boolean): string => {
+  if (!v6) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    ((value >> BigInt(112 - i * 16)) & 0xffffn).toString(16),
+  );
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+};
+
+/** Fn::Cidr: `count` consecutive subnets of `bits` host bits, from the start of `block`. */
+const cidrs = (block: string, count: number, bits: number): string[] => {
+  const [address = '', prefixText] = block.split('/');
+  const v6 = address.includes(':');
+  const width = v6 ? 128 : 32;
+  const start = v6 ? ipv6ToBig(address) : ipv4ToBig(address);
+  const prefix = Number(prefixText);
+  if (start === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > width) {
+    throw fnError('Fn::Cidr', `expects an IPv4 or IPv6 CIDR block, got ${JSON.stringify(block)}`);
+  }
+  const subnetPrefix = width - bits;
+  if (!Number.isInteger(bits) || bits < 0 || subnetPrefix < prefix) {
+    throw fnError('Fn::Cidr', `cidrBits ${bits} does not fit in ${block}`);
+  }
+  if (!Number.isInteger(count) || count < 1 || count > 256 || count > 2 ** (subnetPrefix - prefix)) {
+    throw fnError('Fn::Cidr', `cannot make ${count} subnets of /${subnetPrefix} in ${block}`);
+  }
+  const base = (start >> BigInt(width - prefix)) << BigInt(width - prefix);
+  const size = 1n << BigInt(bits);
+  return Array.from({ length: count }, (_, i) => `${bigToIp(base + size * BigInt(i), v6)}/${subnetPrefix}`);
 };
 
 /** Evaluates every intrinsic function inside a value. `AWS::NoValue` drops keys and list items. */
