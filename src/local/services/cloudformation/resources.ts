@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { iamManagedPolicy, iamPolicy, iamRole } from './providers/iam.js';
 import {
   arn,
   compact,
@@ -19,6 +20,8 @@ import {
   tagList,
   tagMap,
 } from './providers/kit.js';
+import { lambdaProviders } from './providers/lambda.js';
+import { logGroup } from './providers/logs.js';
 
 export type { Deployed, ProviderContext, ResourceProvider } from './providers/kit.js';
 export { generatedName } from './providers/kit.js';
@@ -554,7 +557,16 @@ export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::CloudFormation::WaitConditionHandle': waitConditionHandle,
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,
+  'AWS::IAM::ManagedPolicy': iamManagedPolicy,
+  'AWS::IAM::Policy': iamPolicy,
+  'AWS::IAM::Role': iamRole,
   'AWS::Kinesis::Stream': kinesisStream,
+  'AWS::Lambda::Alias': lambdaProviders.alias,
+  'AWS::Lambda::EventSourceMapping': lambdaProviders.eventSourceMapping,
+  'AWS::Lambda::Function': lambdaProviders.function,
+  'AWS::Lambda::Permission': lambdaProviders.permission,
+  'AWS::Lambda::Version': lambdaProviders.version,
+  'AWS::Logs::LogGroup': logGroup,
   'AWS::SNS::Subscription': snsSubscription,
   'AWS::SNS::Topic': snsTopic,
   'AWS::SQS::Queue': sqsQueue,
