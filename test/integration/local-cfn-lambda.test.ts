@@ -199,4 +199,75 @@ describe('local CloudFormation: Lambda, Logs and IAM resource types (with stand-
     expect(lambda().aliases.size).toBe(0);
     expect(logs().groups.size).toBe(0);
   });
+
+  it('deploys a SAM template: function, role, event source mappings, rules, subscriptions', async () => {
+    const sam = `
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: nodejs20.x
+    Timeout: 5
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: { ShardCount: 1 }
+  Jobs:
+    Type: AWS::SQS::Queue
+  Topic:
+    Type: AWS::SNS::Topic
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: { Name: sam-bus }
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: sam-handler
+      CodeUri: /srv/app/handler
+      Handler: index.handler
+      Events:
+        Records: { Type: Kinesis, Properties: { Stream: !GetAtt Stream.Arn, StartingPosition: LATEST, BatchSize: 100 } }
+        Work: { Type: SQS, Properties: { Queue: !GetAtt Jobs.Arn } }
+        Placed: { Type: EventBridgeRule, Properties: { EventBusName: !Ref Bus, Pattern: { source: [shop] } } }
+        Tick: { Type: Schedule, Properties: { Schedule: rate(5 minutes) } }
+        Note: { Type: SNS, Properties: { Topic: !Ref Topic } }
+Outputs:
+  Role: { Value: !GetAtt HandlerRole.Arn }
+  Rule: { Value: !Ref HandlerPlaced }
+`;
+    await cfn.send(
+      new CreateStackCommand({ StackName: 'sam', TemplateBody: sam, Capabilities: ['CAPABILITY_IAM'] }),
+    );
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'sam' }))).Stacks?.[0];
+    expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+    const fn = lambda().functions.get('sam-handler');
+    expect(fn?.config).toMatchObject({ Runtime: 'nodejs20.x', Timeout: 5, Handler: 'index.handler' });
+    expect(fn?.code).toEqual({ S3Bucket: '__local__', S3Key: '/srv/app/handler' });
+    const sources = [...lambda().mappings.values()].map((m) => String(m.EventSourceArn).split(':')[2]).sort();
+    expect(sources).toEqual(['kinesis', 'sqs']);
+    expect([...(fn?.policy.values() ?? [])].map((p) => p.Principal).sort()).toEqual([
+      'events.amazonaws.com',
+      'events.amazonaws.com',
+      'sns.amazonaws.com',
+    ]);
+    const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: 'sam' }));
+    expect(StackResources?.map((r) => `${r.LogicalResourceId}:${r.ResourceType}`).sort()).toEqual([
+      'Bus:AWS::Events::EventBus',
+      'Handler:AWS::Lambda::Function',
+      'HandlerNote:AWS::SNS::Subscription',
+      'HandlerNotePermission:AWS::Lambda::Permission',
+      'HandlerPlaced:AWS::Events::Rule',
+      'HandlerPlacedPermission:AWS::Lambda::Permission',
+      'HandlerRecords:AWS::Lambda::EventSourceMapping',
+      'HandlerRole:AWS::IAM::Role',
+      'HandlerTick:AWS::Events::Rule',
+      'HandlerTickPermission:AWS::Lambda::Permission',
+      'HandlerWork:AWS::Lambda::EventSourceMapping',
+      'Jobs:AWS::SQS::Queue',
+      'Stream:AWS::Kinesis::Stream',
+      'Topic:AWS::SNS::Topic',
+    ]);
+    await cfn.send(new DeleteStackCommand({ StackName: 'sam' }));
+    expect(lambda().functions.size).toBe(0);
+    expect(lambda().mappings.size).toBe(0);
+  });
 });

@@ -6,6 +6,7 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
 import { defineService } from '../../core/service.js';
+import { samTransform } from '../../deploy/sam.js';
 import {
   createChangeSet,
   describeChangeSet,
@@ -32,10 +33,11 @@ import {
 import {
   type GivenParameter,
   isNoEcho,
-  parseTemplate,
+  parseDocumentBody,
   resolveParameters,
   type Template,
   templateError,
+  templateFromDocument,
 } from './template.js';
 
 type Ctx = OpContext<CfnState>;
@@ -104,12 +106,26 @@ const templateBody = (input: Input): string => {
 };
 
 /**
+ * Parses a template, expanding the SAM transform. SAM's CodeUri paths are relative to the
+ * emulator's working directory here; `deployStack` and `eventprobe deploy` resolve them against
+ * the template's own directory first.
+ */
+const expandTemplate = (body: string): Template => {
+  const doc = parseDocumentBody(body);
+  const expanded =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+      ? samTransform(doc as Record<string, unknown>, { baseDir: process.cwd() })
+      : doc;
+  return templateFromDocument(expanded);
+};
+
+/**
  * Parses a template and refuses, at once as CloudFormation does, resource types it does not know.
  * The emulator counts a type it cannot deploy as unrecognised (custom resources excepted: they
  * fail when created, with the reason).
  */
 const prepareTemplate = (body: string): Template => {
-  const template = parseTemplate(body);
+  const template = expandTemplate(body);
   const unknown = [
     ...new Set(
       Object.values(template.Resources)
@@ -520,7 +536,7 @@ export const cloudformation = defineService<CfnState>({
       const stackName = optString(input, 'StackName');
       const body =
         stackName !== undefined ? requireStack(ctx.state, stackName).templateBody : templateBody(input);
-      const template = parseTemplate(body);
+      const template = prepareTemplate(body);
       const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
         ParameterKey: key,
         DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),
@@ -540,7 +556,7 @@ export const cloudformation = defineService<CfnState>({
     },
 
     ValidateTemplate(input) {
-      const template = parseTemplate(templateBody(input));
+      const template = expandTemplate(templateBody(input));
       const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
         ParameterKey: key,
         DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),
