@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeQuery, toXml } from '../../src/local/services/cloudformation/codec.js';
 import { generatedName } from '../../src/local/services/cloudformation/resources.js';
 import {
+  CDK_BOOTSTRAP_VERSION,
+  checkRules,
   collectReferences,
   dependencyOrder,
   type EvalScope,
@@ -567,5 +569,92 @@ describe('query codec and names', () => {
     expect(name.length).toBeLessThanOrEqual(40);
     expect(name).toMatch(/^a-very-.+-[A-Z0-9]{13}\.fifo$/);
     expect(generatedName('st', 'Q', 80)).toMatch(/^st-Q-[A-Z0-9]{13}$/);
+  });
+});
+
+describe('Rules and SSM parameters', () => {
+  const cdk = parseTemplate(`
+Parameters:
+  BootstrapVersion:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /cdk-bootstrap/hnb659fds/version
+  Env: { Type: String, Default: dev }
+  Other: { Type: 'AWS::SSM::Parameter::Value<String>', Default: /my/param }
+  Zones: { Type: CommaDelimitedList, Default: 'a,b' }
+Rules:
+  CheckBootstrapVersion:
+    Assertions:
+      - Assert: !Not [!Contains [['1', '2', '3', '4', '5'], !Ref BootstrapVersion]]
+        AssertDescription: CDK bootstrap stack version 6 required.
+  ProdOnly:
+    RuleCondition: !Equals [!Ref Env, prod]
+    Assertions:
+      - Assert: !EachMemberIn [!Ref Zones, [a]]
+        AssertDescription: prod runs in zone a only
+  Same:
+    Assertions:
+      - Assert: { 'Fn::EachMemberEquals': [!Ref Zones, a] }
+Resources:
+  Q: { Type: AWS::SQS::Queue }
+`);
+  const base = (given: { ParameterKey: string; ParameterValue: string }[]) => ({
+    region: 'us-east-1',
+    accountId: '000000000000',
+    stackName: 's',
+    stackId: '',
+    mappings: {},
+    parameters: resolveParameters(cdk.Parameters, given).values,
+  });
+
+  it('answers the CDK bootstrap version and passes other SSM names on', () => {
+    const { values, raw } = resolveParameters(cdk.Parameters, []);
+    expect(values.BootstrapVersion).toBe(CDK_BOOTSTRAP_VERSION);
+    expect(raw.BootstrapVersion).toBe('/cdk-bootstrap/hnb659fds/version');
+    expect(values.Other).toBe('/my/param');
+  });
+
+  it('checks assertions whose rule condition holds', () => {
+    expect(() => checkRules(cdk, base([{ ParameterKey: 'Zones', ParameterValue: 'a,a' }]))).not.toThrow();
+    expect(validationMessage(() => checkRules(cdk, base([])))).toBe(
+      'Template error: Assertion of rule Same failed',
+    );
+    expect(
+      validationMessage(() =>
+        checkRules(
+          cdk,
+          base([
+            { ParameterKey: 'Env', ParameterValue: 'prod' },
+            { ParameterKey: 'Zones', ParameterValue: 'b' },
+          ]),
+        ),
+      ),
+    ).toBe('prod runs in zone a only');
+    expect(
+      validationMessage(() =>
+        checkRules(
+          cdk,
+          base([
+            { ParameterKey: 'BootstrapVersion', ParameterValue: '3' },
+            { ParameterKey: 'Zones', ParameterValue: 'a' },
+          ]),
+        ),
+      ),
+    ).toBe('CDK bootstrap stack version 6 required.');
+    const bad = parseTemplate('Rules:\n  R: 1\nResources:\n  Q: { Type: AWS::SQS::Queue }');
+    expect(validationMessage(() => checkRules(bad, base([])))).toBe(
+      'Template format error: Rule R must be an object.',
+    );
+    const cond = parseTemplate(
+      'Rules:\n  R: { Assertions: [{ Assert: { Condition: C } }, 1] }\nConditions:\n  C: !Equals [a, a]\nResources:\n  Q: { Type: AWS::SQS::Queue }',
+    );
+    expect(validationMessage(() => checkRules(cond, base([])))).toBe(
+      'Template format error: Rules cannot refer to the condition C',
+    );
+    const imp = parseTemplate(
+      "Rules:\n  R: { Assertions: [{ Assert: !Equals [!ImportValue x, 'y'] }] }\nResources:\n  Q: { Type: AWS::SQS::Queue }",
+    );
+    expect(validationMessage(() => checkRules(imp, base([])))).toBe(
+      'Template format error: Rules cannot use Fn::ImportValue',
+    );
   });
 });

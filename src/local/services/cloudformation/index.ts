@@ -31,9 +31,11 @@ import {
   updateStack,
 } from './stacks.js';
 import {
+  checkRules,
   type GivenParameter,
   isNoEcho,
   parseDocumentBody,
+  type ResolvedParameters,
   resolveParameters,
   type Template,
   templateError,
@@ -144,6 +146,22 @@ const prepareTemplate = (body: string): Template => {
   return template;
 };
 
+/** Refuses parameter values that break the template's Rules (CDK's bootstrap check among them). */
+const checkTemplateRules = (
+  ctx: Ctx,
+  template: Template,
+  parameters: ResolvedParameters,
+  stackName: string,
+): void =>
+  checkRules(template, {
+    region: ctx.region,
+    accountId: ctx.state.accountId,
+    stackName,
+    stackId: '',
+    parameters: parameters.values,
+    mappings: template.Mappings,
+  });
+
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
 
 const onFailureOf = (value: string | undefined): 'ROLLBACK' | 'DO_NOTHING' | 'DELETE' => {
@@ -245,6 +263,7 @@ export const cloudformation = defineService<CfnState>({
         template.Parameters,
         list<GivenParameter>(input, 'Parameters') ?? [],
       );
+      checkTemplateRules(ctx, template, parameters, name);
       const timeout = input.TimeoutInMinutes === undefined ? undefined : Number(input.TimeoutInMinutes);
       const { stack, done } = createStack(
         ctx.state,
@@ -278,6 +297,7 @@ export const cloudformation = defineService<CfnState>({
         list<GivenParameter>(input, 'Parameters') ?? [],
         stack.parameters.raw,
       );
+      checkTemplateRules(ctx, template, parameters, stack.name);
       await updateStack(
         ctx.state,
         stack,
@@ -469,6 +489,7 @@ export const cloudformation = defineService<CfnState>({
         list<GivenParameter>(input, 'Parameters') ?? [],
         previous,
       );
+      checkTemplateRules(ctx, template, parameters, stackName);
       const changeSet = createChangeSet(
         ctx.state,
         stack,

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { cdkMetadata } from './providers/cdk.js';
 import { iamManagedPolicy, iamPolicy, iamRole } from './providers/iam.js';
 import {
   arn,
@@ -554,6 +555,7 @@ const waitConditionHandle: ResourceProvider = {
 
 /** Every resource type the emulator deploys. */
 export const providers: Readonly<Record<string, ResourceProvider>> = {
+  'AWS::CDK::Metadata': cdkMetadata,
   'AWS::CloudFormation::WaitConditionHandle': waitConditionHandle,
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,

@@ -45,6 +45,8 @@ export interface Template {
   readonly Conditions: Readonly<Record<string, unknown>>;
   readonly Resources: Readonly<Record<string, ResourceDecl>>;
   readonly Outputs: Readonly<Record<string, OutputDecl>>;
+  /** Parameter rules (checked before a stack operation starts). Absent from hand-built templates. */
+  readonly Rules?: Readonly<Record<string, unknown>>;
 }
 
 const SECTIONS = new Set([
@@ -82,6 +84,9 @@ const SHORT_TAGS = [
   'Or',
   'ToJsonString',
   'Length',
+  'Contains',
+  'EachMemberEquals',
+  'EachMemberIn',
 ];
 
 const longForm = (name: string, value: unknown): Record<string, unknown> => {
@@ -218,6 +223,7 @@ export const templateFromDocument = (raw: unknown): Template => {
     Conditions: section(raw, 'Conditions'),
     Resources,
     Outputs,
+    Rules: section(raw, 'Rules'),
   };
   checkReferences(template);
   return template;
@@ -290,6 +296,22 @@ const checkParameter = (name: string, decl: ParameterDecl, value: string): void 
   }
 };
 
+const SSM_TYPE = /^AWS::SSM::Parameter::Value<String>$/;
+
+/**
+ * The version the emulator reports for the CDK bootstrap stack (the `BootstrapVersion` parameter
+ * CDK templates read from SSM, `/cdk-bootstrap/<qualifier>/version`): recent enough for every
+ * `CheckBootstrapVersion` rule, so CDK stacks deploy without `cdk bootstrap`.
+ */
+export const CDK_BOOTSTRAP_VERSION = '30';
+
+/**
+ * What an `AWS::SSM::Parameter::Value<String>` parameter resolves to. The emulator has no
+ * Parameter Store: the CDK bootstrap version is answered, any other name is passed on as given.
+ */
+const ssmParameterValue = (name: string): string =>
+  /^\/cdk-bootstrap\/[^/]+\/version$/.test(name) ? CDK_BOOTSTRAP_VERSION : name;
+
 /** Applies given values, previous values and defaults, and checks every constraint. */
 export const resolveParameters = (
   decls: Readonly<Record<string, ParameterDecl>>,
@@ -327,6 +349,10 @@ export const resolveParameters = (
   const values: Record<string, ParameterValue> = {};
   for (const [name, value] of Object.entries(raw)) {
     const decl = decls[name] as ParameterDecl;
+    if (SSM_TYPE.test(decl.Type)) {
+      values[name] = ssmParameterValue(value);
+      continue;
+    }
     values[name] = LIST_TYPES.test(decl.Type)
       ? value === ''
         ? []
@@ -663,6 +689,20 @@ const INTRINSICS: Record<string, (arg: unknown, scope: EvalScope) => unknown> = 
     return cidrs(asString(block, 'Fn::Cidr'), Number(count), Number(bits));
   },
   'Fn::ToJsonString': (arg, scope) => JSON.stringify(evaluate(arg, scope)),
+  // Rule functions (valid in the Rules section).
+  'Fn::Contains': (arg, scope) => {
+    const [list, value] = asList(arg, 'Fn::Contains').map((v) => evaluate(v, scope));
+    return asList(list, 'Fn::Contains').map(String).includes(String(value));
+  },
+  'Fn::EachMemberEquals': (arg, scope) => {
+    const [list, value] = asList(arg, 'Fn::EachMemberEquals').map((v) => evaluate(v, scope));
+    return asList(list, 'Fn::EachMemberEquals').every((v) => String(v) === String(value));
+  },
+  'Fn::EachMemberIn': (arg, scope) => {
+    const [list, allowed] = asList(arg, 'Fn::EachMemberIn').map((v) => evaluate(v, scope));
+    const set = asList(allowed, 'Fn::EachMemberIn').map(String);
+    return asList(list, 'Fn::EachMemberIn').every((v) => set.includes(String(v)));
+  },
   'Fn::Length': (arg, scope) => asList(evaluate(arg, scope), 'Fn::Length').length,
 };
 
@@ -767,4 +807,41 @@ export const evaluateConditions = (
   };
   for (const name of Object.keys(template.Conditions)) scope.condition(name);
   return values;
+};
+
+/**
+ * Checks the template's Rules against the parameter values, as CloudFormation does before a stack
+ * operation: a rule whose RuleCondition holds must have every Assert true, or the operation is
+ * refused with the assertion's description.
+ */
+export const checkRules = (
+  template: Template,
+  base: Omit<EvalScope, 'condition' | 'resource' | 'importValue'>,
+): void => {
+  const scope: EvalScope = {
+    ...base,
+    resource: () => undefined,
+    importValue: () => {
+      throw templateError('Template format error: Rules cannot use Fn::ImportValue');
+    },
+    condition: (name) => {
+      throw templateError(`Template format error: Rules cannot refer to the condition ${name}`);
+    },
+  };
+  for (const [name, rule] of Object.entries(template.Rules ?? {})) {
+    if (!isRecord(rule)) throw templateError(`Template format error: Rule ${name} must be an object.`);
+    if (rule.RuleCondition !== undefined && !conditionValue(rule.RuleCondition, scope, `Rule ${name}`))
+      continue;
+    const assertions = Array.isArray(rule.Assertions) ? rule.Assertions : [];
+    for (const assertion of assertions) {
+      if (!isRecord(assertion)) continue;
+      if (!conditionValue(assertion.Assert, scope, `Rule ${name}`)) {
+        throw templateError(
+          typeof assertion.AssertDescription === 'string'
+            ? assertion.AssertDescription
+            : `Template error: Assertion of rule ${name} failed`,
+        );
+      }
+    }
+  }
 };
