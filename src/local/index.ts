@@ -99,3 +99,18 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     [Symbol.asyncDispose]: close,
   };
 };
+
+export { AssemblyError, type AssemblyStack, readAssembly } from './deploy/assembly.js';
+export { LOCAL_CODE_BUCKET, localCode } from './deploy/code.js';
+export {
+  type DeployedStack,
+  type DeployStackOptions,
+  type DeployTarget,
+  type DestroyStackOptions,
+  deployStack,
+  destroyStack,
+  type ResourceFailure,
+  StackDeployError,
+  type StackEvent,
+} from './deploy/deploy.js';
+export { SAM_TRANSFORM, type SamOptions, samTransform } from './deploy/sam.js';

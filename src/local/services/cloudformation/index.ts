@@ -83,6 +83,8 @@ const requireString = (input: Input, field: string): string => {
 const list = <T>(input: Input, field: string): T[] | undefined => {
   const value = input[field];
   if (value === undefined) return undefined;
+  // An empty list arrives as `Field=` (an empty string) on the query protocol.
+  if (value === '') return [];
   return (Array.isArray(value) ? value : [value]) as T[];
 };
 
