@@ -174,6 +174,19 @@ describe('local CloudFormation change sets', () => {
     expect(await changes('repl-cs', 'rename')).toEqual(['Modify:Q:True', 'Modify:Rule:False']);
     const rule = (await changeSet('repl-cs', 'rename')).Changes?.[1]?.ResourceChange;
     expect(rule?.Details?.[0]).toMatchObject({ Evaluation: 'Dynamic', ChangeSource: 'ResourceReference' });
+    // A change of type is a replacement too.
+    const retyped = JSON.parse(body('q-a')) as { Resources: Record<string, unknown> };
+    retyped.Resources.Q = { Type: 'AWS::CloudFormation::WaitConditionHandle' };
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'repl-cs',
+        ChangeSetName: 'retype',
+        TemplateBody: JSON.stringify({
+          Resources: { Q: retyped.Resources.Q, Bus: retyped.Resources.Bus },
+        }),
+      }),
+    );
+    expect(await changes('repl-cs', 'retype')).toEqual(['Modify:Q:True', 'Remove:Rule:-']);
     await cfn.send(new ExecuteChangeSetCommand({ StackName: 'repl-cs', ChangeSetName: 'rename' }));
     expect((await stackOf('repl-cs'))?.StackStatus).toBe('UPDATE_COMPLETE');
     const { QueueUrls } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'q-' }));

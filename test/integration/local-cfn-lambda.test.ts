@@ -42,6 +42,10 @@ Resources:
       ${stage === 'v1' ? 'RetentionInDays: 7' : ''}
   Queue:
     Type: AWS::SQS::Queue
+  CDKMetadata:
+    Type: AWS::CDK::Metadata
+    Properties:
+      Analytics: v2:deflate64:H4sIAAAAAAAA/${stage}
   Worker:
     Type: AWS::Lambda::Function
     Properties:
@@ -178,6 +182,9 @@ describe('local CloudFormation: Lambda, Logs and IAM resource types (with stand-
     expect(lambda().aliases.get('worker:live')).toMatchObject({ FunctionVersion: '1' });
     expect(logs().groups.get('/aws/lambda/worker')).toMatchObject({ retention: 7 });
     const { StackResources } = await cfn.send(new DescribeStackResourcesCommand({ StackName: 'fns' }));
+    expect(StackResources?.find((r) => r.LogicalResourceId === 'CDKMetadata')?.ResourceStatus).toBe(
+      'CREATE_COMPLETE',
+    );
     expect(StackResources?.find((r) => r.LogicalResourceId === 'Inline')?.PhysicalResourceId).toMatch(
       /^fns-Inlin-[A-Z0-9]{13}$/,
     );
