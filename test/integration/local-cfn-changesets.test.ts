@@ -9,7 +9,6 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateSummaryCommand,
-  InvalidChangeSetStatusException,
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation';
 import { ListQueuesCommand, ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -91,6 +90,12 @@ describe('local CloudFormation change sets', () => {
     expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
     expect(stack?.Outputs?.find((o) => o.OutputKey === 'Env')?.OutputValue).toBe('prod');
     expect((await changeSet('cs', 'first')).ExecutionStatus).toBe('EXECUTE_COMPLETE');
+    await expect(
+      cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs', ChangeSetName: 'first' })),
+    ).rejects.toMatchObject({
+      name: 'InvalidChangeSetStatusException',
+      message: `ChangeSet [${created.Id}] cannot be executed in its current execution status of [EXECUTE_COMPLETE]`,
+    });
 
     // Stack tags and CloudFormation's own tags reach the resources.
     const jobsUrl = stack?.Outputs?.find((o) => o.OutputKey === 'Jobs')?.OutputValue as string;
@@ -208,7 +213,10 @@ describe('local CloudFormation change sets', () => {
     });
     await expect(
       cfn.send(new ExecuteChangeSetCommand({ StackName: 'same', ChangeSetName: 'noop' })),
-    ).rejects.toBeInstanceOf(InvalidChangeSetStatusException);
+    ).rejects.toMatchObject({
+      name: 'InvalidChangeSetStatusException',
+      message: expect.stringMatching(/cannot be executed in its current status of \[FAILED\]$/),
+    });
     // A change of parameter value only is a change (no resource changes).
     await cfn.send(
       new CreateChangeSetCommand({

@@ -299,9 +299,13 @@ export const executeChangeSet = async (
   env: Environment,
 ): Promise<void> => {
   if (changeSet.status !== 'CREATE_COMPLETE' || changeSet.executionStatus !== 'AVAILABLE') {
+    const what =
+      changeSet.status === 'CREATE_COMPLETE'
+        ? `execution status of [${changeSet.executionStatus}]`
+        : `status of [${changeSet.status}]`;
     throw new AwsError(
       'InvalidChangeSetStatusException',
-      `ChangeSet [${changeSet.id}] cannot be executed in its current status of [${changeSet.status}]`,
+      `ChangeSet [${changeSet.id}] cannot be executed in its current ${what}`,
       400,
       'InvalidChangeSetStatus',
     );
