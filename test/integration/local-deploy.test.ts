@@ -156,6 +156,14 @@ describe('deployStack / destroyStack and `eventprobe deploy` / `destroy`', () =>
     expect((error as Error).message).toMatch(
       /^Stack broken ended in ROLLBACK_COMPLETE\. Broken \(AWS::SQS::Queue\) CREATE_FAILED: /,
     );
+    // Deploying again replaces the rolled-back stack.
+    const [again] = await deployStack({
+      endpoint: aws.endpoint,
+      pollIntervalMs: 5,
+      template: { Resources: { Broken: { Type: 'AWS::SQS::Queue' } } },
+      stackName: 'broken',
+    });
+    expect(again?.status).toBe('CREATE_COMPLETE');
     await destroyStack({ endpoint: aws.endpoint, stackName: 'broken', pollIntervalMs: 5 });
   });
 

@@ -212,6 +212,19 @@ const failed = (stack: Stack | undefined, stackName: string, events: StackEvent[
 const outputsOf = (stack: Stack | undefined): Record<string, string> =>
   Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
 
+/** Deletes a stack and waits until it is gone. */
+const removeStack = async (
+  cfn: CloudFormationClient,
+  stackName: string,
+  stackId: string,
+  target: DeployTarget,
+): Promise<void> => {
+  const since = await eventIds(cfn, stackId);
+  const running = cfn.send(new DeleteStackCommand({ StackName: stackId }));
+  const result = await follow(cfn, stackId, since, target, running);
+  if (result.stack?.StackStatus !== 'DELETE_COMPLETE') throw failed(result.stack, stackName, result.events);
+};
+
 /** Deploys one template through a change set; resolves when the stack has settled. */
 const deployOne = async (
   cfn: CloudFormationClient,
@@ -220,7 +233,13 @@ const deployOne = async (
   parameters: Readonly<Record<string, string>>,
   options: DeployStackOptions,
 ): Promise<DeployedStack> => {
-  const existing = await describe(cfn, stackName);
+  let existing = await describe(cfn, stackName);
+  if (existing?.StackStatus === 'ROLLBACK_COMPLETE' && existing.StackId !== undefined) {
+    // A stack whose creation rolled back cannot be updated: delete it and create it again, as
+    // `sam deploy` does.
+    await removeStack(cfn, stackName, existing.StackId, options);
+    existing = undefined;
+  }
   const type = existing && existing.StackStatus !== 'REVIEW_IN_PROGRESS' ? 'UPDATE' : 'CREATE';
   const declared = Object.keys((template.Parameters ?? {}) as Record<string, unknown>);
   const created = await cfn.send(
@@ -342,11 +361,7 @@ export const destroyStack = async (options: DestroyStackOptions): Promise<void> 
   try {
     for (const name of names) {
       const stack = await describe(cfn, name);
-      if (!stack?.StackId) continue;
-      const since = await eventIds(cfn, stack.StackId);
-      const running = cfn.send(new DeleteStackCommand({ StackName: stack.StackId }));
-      const result = await follow(cfn, stack.StackId, since, options, running);
-      if (result.stack?.StackStatus !== 'DELETE_COMPLETE') throw failed(result.stack, name, result.events);
+      if (stack?.StackId) await removeStack(cfn, name, stack.StackId, options);
     }
   } finally {
     cfn.destroy();
