@@ -102,14 +102,11 @@ describe('deployStack / destroyStack and `eventprobe deploy` / `destroy`', () =>
     expect(same).toMatchObject({ noChanges: true, status: 'CREATE_COMPLETE', outputs: created?.outputs });
     expect(events).toEqual([]);
 
+    // Parameters not given keep their previous values.
     write('queue.yaml', queueTemplate(45));
-    const [updated] = await deployStack({
-      ...target,
-      template: file,
-      stackName: 'dq',
-      parameters: { Env: 'prod' },
-    });
+    const [updated] = await deployStack({ ...target, template: file, stackName: 'dq' });
     expect(updated?.status).toBe('UPDATE_COMPLETE');
+    expect(updated?.outputs.Env).toBe('prod');
     expect(events.at(-1)?.ResourceStatus).toBe('UPDATE_COMPLETE');
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({

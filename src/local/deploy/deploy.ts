@@ -15,6 +15,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  type Parameter,
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
@@ -249,9 +250,13 @@ const deployOne = async (
       ChangeSetType: type,
       TemplateBody: JSON.stringify(template),
       Capabilities: CAPABILITIES,
-      Parameters: Object.entries(parameters)
-        .filter(([key]) => declared.includes(key))
-        .map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      // As `aws cloudformation deploy`: parameters not given keep the stack's previous values.
+      Parameters: declared.flatMap((ParameterKey): Parameter[] => {
+        const ParameterValue = parameters[ParameterKey];
+        if (ParameterValue !== undefined) return [{ ParameterKey, ParameterValue }];
+        const previous = existing?.Parameters?.some((p) => p.ParameterKey === ParameterKey);
+        return type === 'UPDATE' && previous ? [{ ParameterKey, UsePreviousValue: true }] : [];
+      }),
       // Without tags the stack keeps the ones it has (an empty list would remove them).
       ...(options.tags === undefined
         ? {}
