@@ -107,6 +107,26 @@ describe('local CloudFormation change sets', () => {
       'aws:cloudformation:stack-id': created.StackId,
     });
 
+    // New stack tags reach the resources; removed ones go (CloudFormation's own tags stay).
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'cs',
+        ChangeSetName: 'retag',
+        UsePreviousTemplate: true,
+        Parameters: [{ ParameterKey: 'Env', UsePreviousValue: true }],
+        Tags: [{ Key: 'owner', Value: 'ops' }],
+      }),
+    );
+    expect(await changes('cs', 'retag')).toEqual(['Modify:Jobs:False', 'Modify:Dlq:False']);
+    expect((await changeSet('cs', 'retag')).Changes?.[0]?.ResourceChange?.Scope).toEqual(['Tags']);
+    await cfn.send(new ExecuteChangeSetCommand({ StackName: 'cs', ChangeSetName: 'retag' }));
+    expect((await sqs.send(new ListQueueTagsCommand({ QueueUrl: jobsUrl }))).Tags).toEqual({
+      owner: 'ops',
+      'aws:cloudformation:stack-name': 'cs',
+      'aws:cloudformation:logical-id': 'Jobs',
+      'aws:cloudformation:stack-id': created.StackId,
+    });
+
     // An update: Jobs modified in place, Dlq removed, Extra added, a rename replaces Named.
     await cfn.send(
       new CreateChangeSetCommand({
@@ -138,7 +158,7 @@ describe('local CloudFormation change sets', () => {
     ]);
     const { Summaries } = await cfn.send(new ListChangeSetsCommand({ StackName: 'cs' }));
     expect(Summaries?.map((s) => `${s.ChangeSetName}:${s.ExecutionStatus}`)).toEqual([
-      'first:EXECUTE_COMPLETE',
+      'retag:EXECUTE_COMPLETE',
       'second:AVAILABLE',
     ]);
 

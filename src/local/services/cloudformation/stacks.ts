@@ -555,6 +555,40 @@ export interface StackChange {
   readonly disableRollback: boolean;
 }
 
+/** The ARN a resource is tagged by (through the tagging API), when it has one. */
+const resourceArn = (deployed: Deployed): string | undefined =>
+  [deployed.attributes.Arn, deployed.attributes.TopicArn, deployed.physicalId].find(
+    (v): v is string => typeof v === 'string' && v.startsWith('arn:'),
+  );
+
+/**
+ * Stack tags changed: every resource of a service that has an ARN gets the new stack tags and
+ * loses the removed ones (its own `Tags` win), through the Resource Groups Tagging API.
+ */
+const retagResources = async (
+  stack: Stack,
+  env: Environment,
+  before: readonly Tag[],
+  after: readonly Tag[],
+): Promise<void> => {
+  if (!env.hasService('tagging')) return;
+  for (const resource of stack.resources.values()) {
+    const provider = Object.hasOwn(providers, resource.type) ? providers[resource.type] : undefined;
+    const arn = resource.deployed ? resourceArn(resource.deployed) : undefined;
+    if (provider?.service === undefined || arn === undefined) continue;
+    const ownTags = Array.isArray(resource.props.Tags) ? (resource.props.Tags as Tag[]) : [];
+    const own = new Set(ownTags.map((t) => String(t.Key)));
+    const set = Object.fromEntries(after.filter((t) => !own.has(t.Key)).map((t) => [t.Key, t.Value]));
+    const removed = before.map((t) => t.Key).filter((k) => !own.has(k) && !after.some((t) => t.Key === k));
+    if (Object.keys(set).length > 0) {
+      await env.invoke('tagging', 'TagResources', { ResourceARNList: [arn], Tags: set });
+    }
+    if (removed.length > 0) {
+      await env.invoke('tagging', 'UntagResources', { ResourceARNList: [arn], TagKeys: removed });
+    }
+  }
+};
+
 const UPDATABLE = new Set([
   'CREATE_COMPLETE',
   'UPDATE_COMPLETE',
@@ -676,6 +710,7 @@ export const updateStack = (
         }
         resourceEvent(stack, env, resource, 'UPDATE_COMPLETE');
       }
+      if (!sameJson(before.tags, stack.tags)) await retagResources(stack, env, before.tags, stack.tags);
       const outputs = computeOutputs(state, stack, imports);
       publishExports(state, stack, outputs);
       stack.outputs = outputs;
