@@ -30,6 +30,10 @@ Commands:
         given tag and are older than the grace period (default 1 h). --all sweeps every leftover.
   trace <tracing header | trace id> [--linked] [--max-depth N] [--segments-only] [--endpoint URL] [--region R]
         Fetch an X-Ray trace and print it as an indented waterfall.
+  deploy <template-file | cdk.out> [--stack-name NAME] [--parameter KEY=VALUE]... [--endpoint URL]
+        Deploy a CloudFormation/SAM template or a CDK cloud assembly (see eventprobe/local).
+  destroy (--stack-name NAME | <cdk.out>) [--endpoint URL]
+        Delete a deployed stack and wait until it is gone.
   help  Show this text.
 
 AWS region, credentials and endpoint come from the usual AWS environment
@@ -150,6 +154,10 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<CliRes
         return await runSweep(rest, io);
       case 'trace':
         return await runTrace(rest, io);
+      case 'deploy':
+        return { code: await (await import('./local/deploy/cli.js')).runDeploy(rest, io) };
+      case 'destroy':
+        return { code: await (await import('./local/deploy/cli.js')).runDestroy(rest, io) };
       default:
         io.stderr(`eventprobe: unknown command "${command}"\n\n${USAGE}`);
         return { code: 2 };

@@ -17,7 +17,6 @@ export type { EmulatorSnapshot, PersistedState } from './core/emulator.js';
 export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
-export { LOCAL_CODE_BUCKET } from './runtime/code.js';
 export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 export {
   getXRayVisibility,
@@ -147,3 +146,18 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     [Symbol.asyncDispose]: close,
   };
 };
+
+export { AssemblyError, type AssemblyStack, readAssembly } from './deploy/assembly.js';
+export { LOCAL_CODE_BUCKET, localCode } from './deploy/code.js';
+export {
+  type DeployedStack,
+  type DeployStackOptions,
+  type DeployTarget,
+  type DestroyStackOptions,
+  deployStack,
+  destroyStack,
+  type ResourceFailure,
+  StackDeployError,
+  type StackEvent,
+} from './deploy/deploy.js';
+export { SAM_TRANSFORM, type SamOptions, samTransform } from './deploy/sam.js';

@@ -81,7 +81,7 @@ describe('local CloudFormation lifecycle', () => {
       new CreateStackCommand({
         StackName: 'ondelete',
         OnFailure: 'DELETE',
-        TemplateBody: json({ Resources: { H: handle, Bad: { Type: 'AWS::Nope::Thing' } } }),
+        TemplateBody: json({ Resources: { H: handle, Bad: { Type: 'Custom::Nope' } } }),
       }),
     );
     await expect(status('ondelete')).rejects.toMatchObject({ name: 'ValidationError' });
@@ -123,7 +123,7 @@ describe('local CloudFormation lifecycle', () => {
       new CreateStackCommand({
         StackName: 'rbfail',
         TemplateBody: json({
-          Resources: { Q: { Type: 'AWS::SQS::Queue' }, Bad: { Type: 'AWS::Nope::Thing', DependsOn: 'Q' } },
+          Resources: { Q: { Type: 'AWS::SQS::Queue' }, Bad: { Type: 'Custom::Nope', DependsOn: 'Q' } },
         }),
       }),
     );
@@ -211,11 +211,24 @@ describe('local CloudFormation lifecycle', () => {
     );
     expect((await outputs('repl')).H).toMatch(/\/repl-H-/);
 
-    // Custom-named resources cannot be replaced: the update rolls back.
+    // A new custom name replaces the resource: the new one is created, references follow it,
+    // and the old one is deleted at cleanup.
     await cfn.send(
       new UpdateStackCommand({
         StackName: 'repl',
         TemplateBody: template(true, 'named.fifo', { Type: 'AWS::SQS::Queue' } as typeof handle),
+      }),
+    );
+    expect((await status('repl'))?.StackStatus).toBe('UPDATE_COMPLETE');
+    const renamed = await outputs('repl');
+    expect(renamed.Q).toMatch(/\/named\.fifo$/);
+    expect(await queueExists(after.Q as string)).toBe(false);
+
+    // A replacement that keeps the custom name cannot be done: the update rolls back.
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: 'repl',
+        TemplateBody: template(false, 'named.fifo', { Type: 'AWS::SQS::Queue' } as typeof handle),
       }),
     );
     const stack = await status('repl');
@@ -226,7 +239,8 @@ describe('local CloudFormation lifecycle', () => {
     expect(failed?.ResourceStatusReason).toBe(
       'CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename named.fifo and update the stack again.',
     );
-    expect((await outputs('repl')).Q).toBe(after.Q);
+    expect((await outputs('repl')).Q).toBe(renamed.Q);
+    expect(await queueExists(renamed.Q as string)).toBe(true);
     await cfn.send(new DeleteStackCommand({ StackName: 'repl' }));
   });
 
@@ -302,7 +316,7 @@ describe('local CloudFormation lifecycle', () => {
       new UpdateStackCommand({
         StackName: 'norb',
         DisableRollback: true,
-        TemplateBody: body({ H2: handle, Bad: { Type: 'AWS::Nope::Thing', DependsOn: 'H2' } }),
+        TemplateBody: body({ H2: handle, Bad: { Type: 'Custom::Nope', DependsOn: 'H2' } }),
       }),
     );
     expect(await status('norb')).toMatchObject({

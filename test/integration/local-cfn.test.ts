@@ -462,13 +462,13 @@ describe('local CloudFormation', () => {
     await cfn.send(new DeleteStackCommand({ StackName: 'rb' }));
   });
 
-  it('fails the stack on an unsupported resource type, naming the type', async () => {
+  it('fails the stack on a custom resource (not deployable here), naming the type', async () => {
     const template = `
 Resources:
   Fn:
-    Type: AWS::Lambda::Function
+    Type: Custom::Widget
     Properties:
-      Runtime: nodejs20.x
+      ServiceToken: arn:aws:lambda:us-east-1:000000000000:function:widget
 `;
     await cfn.send(
       new CreateStackCommand({ StackName: 'lambda', TemplateBody: template, OnFailure: 'DO_NOTHING' }),
@@ -483,7 +483,7 @@ Resources:
     );
     expect(StackResourceDetail?.ResourceStatus).toBe('CREATE_FAILED');
     expect(StackResourceDetail?.ResourceStatusReason).toMatch(
-      /^Resource type AWS::Lambda::Function is not supported by the eventprobe emulator\. Supported types: .*AWS::SQS::Queue/,
+      /^Resource type Custom::Widget is not supported by the eventprobe emulator\. Supported types: .*AWS::SQS::Queue/,
     );
     await cfn.send(new DeleteStackCommand({ StackName: 'lambda' }));
   });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeQuery, toXml } from '../../src/local/services/cloudformation/codec.js';
 import { generatedName } from '../../src/local/services/cloudformation/resources.js';
 import {
+  CDK_BOOTSTRAP_VERSION,
+  checkRules,
   collectReferences,
   dependencyOrder,
   type EvalScope,
@@ -140,7 +142,15 @@ Outputs:
     ['Foo: 1\nResources: {}', /^Template format error: Invalid template property or properties \[Foo\]$/],
     [
       'Transform: AWS::Serverless-2016-10-31\nResources: {}',
-      /Transform "AWS::Serverless-2016-10-31" is not supported/,
+      /Transform AWS::Serverless-2016-10-31 is not supported/,
+    ],
+    [
+      'Transform: [AWS::LanguageExtensions, AWS::Include]\nResources: {}',
+      /^Transform AWS::Include is not supported by the eventprobe emulator/,
+    ],
+    [
+      'Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Q: [X, [a], {}]',
+      /^Template format error: Fn::ForEach is not supported by the eventprobe emulator\.$/,
     ],
     ['Resources: []', /Resources must be an object/],
     ['Resources:', /At least one Resources member must be defined/],
@@ -359,9 +369,31 @@ describe('intrinsic functions', () => {
     expect(ev({ 'Fn::Length': { Ref: 'List' } })).toBe(2);
   });
 
+  it('Fn::Cidr splits IPv4 and IPv6 blocks as CloudFormation does', () => {
+    expect(ev({ 'Fn::Cidr': ['10.0.0.0/16', 3, 8] })).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24']);
+    expect(ev({ 'Fn::Cidr': ['192.168.7.9/24', 2, '5'] })).toEqual(['192.168.7.0/27', '192.168.7.32/27']);
+    expect(ev({ 'Fn::Select': [1, { 'Fn::Cidr': ['2001:db8::/56', 2, 64] }] })).toBe('2001:db8:0:1::/64');
+    expect(ev({ 'Fn::Cidr': ['::/0', 1, 64] })).toEqual(['::/64']);
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0/16', 2, 8] }))).toMatch(
+      /^Template error: Fn::Cidr expects an IPv4 or IPv6 CIDR block/,
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/24', 2, 9] }))).toBe(
+      'Template error: Fn::Cidr cidrBits 9 does not fit in 10.0.0.0/24',
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/24', 3, 7] }))).toBe(
+      'Template error: Fn::Cidr cannot make 3 subnets of /25 in 10.0.0.0/24',
+    );
+    expect(validationMessage(() => ev({ 'Fn::Cidr': ['1::2::3/64', 1, 8] }))).toMatch(
+      /expects an IPv4 or IPv6/,
+    );
+    expect(ev({ Ref: 'AWS::NotificationARNs' }, scope({ notificationARNs: ['arn:aws:sns:x:1:t'] }))).toEqual([
+      'arn:aws:sns:x:1:t',
+    ]);
+  });
+
   it('rejects functions the emulator does not know, and keeps ordinary objects', () => {
-    expect(validationMessage(() => ev({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }))).toBe(
-      'Template format error: Fn::Cidr is not supported by the eventprobe emulator',
+    expect(validationMessage(() => ev({ 'Fn::Nope': ['10.0.0.0/16', 2, 8] }))).toBe(
+      'Template format error: Fn::Nope is not supported by the eventprobe emulator',
     );
     expect(ev({ Key: 'v' })).toEqual({ Key: 'v' });
     expect(ev('text')).toBe('text');
@@ -537,5 +569,92 @@ describe('query codec and names', () => {
     expect(name.length).toBeLessThanOrEqual(40);
     expect(name).toMatch(/^a-very-.+-[A-Z0-9]{13}\.fifo$/);
     expect(generatedName('st', 'Q', 80)).toMatch(/^st-Q-[A-Z0-9]{13}$/);
+  });
+});
+
+describe('Rules and SSM parameters', () => {
+  const cdk = parseTemplate(`
+Parameters:
+  BootstrapVersion:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /cdk-bootstrap/hnb659fds/version
+  Env: { Type: String, Default: dev }
+  Other: { Type: 'AWS::SSM::Parameter::Value<String>', Default: /my/param }
+  Zones: { Type: CommaDelimitedList, Default: 'a,b' }
+Rules:
+  CheckBootstrapVersion:
+    Assertions:
+      - Assert: !Not [!Contains [['1', '2', '3', '4', '5'], !Ref BootstrapVersion]]
+        AssertDescription: CDK bootstrap stack version 6 required.
+  ProdOnly:
+    RuleCondition: !Equals [!Ref Env, prod]
+    Assertions:
+      - Assert: !EachMemberIn [!Ref Zones, [a]]
+        AssertDescription: prod runs in zone a only
+  Same:
+    Assertions:
+      - Assert: { 'Fn::EachMemberEquals': [!Ref Zones, a] }
+Resources:
+  Q: { Type: AWS::SQS::Queue }
+`);
+  const base = (given: { ParameterKey: string; ParameterValue: string }[]) => ({
+    region: 'us-east-1',
+    accountId: '000000000000',
+    stackName: 's',
+    stackId: '',
+    mappings: {},
+    parameters: resolveParameters(cdk.Parameters, given).values,
+  });
+
+  it('answers the CDK bootstrap version and passes other SSM names on', () => {
+    const { values, raw } = resolveParameters(cdk.Parameters, []);
+    expect(values.BootstrapVersion).toBe(CDK_BOOTSTRAP_VERSION);
+    expect(raw.BootstrapVersion).toBe('/cdk-bootstrap/hnb659fds/version');
+    expect(values.Other).toBe('/my/param');
+  });
+
+  it('checks assertions whose rule condition holds', () => {
+    expect(() => checkRules(cdk, base([{ ParameterKey: 'Zones', ParameterValue: 'a,a' }]))).not.toThrow();
+    expect(validationMessage(() => checkRules(cdk, base([])))).toBe(
+      'Template error: Assertion of rule Same failed',
+    );
+    expect(
+      validationMessage(() =>
+        checkRules(
+          cdk,
+          base([
+            { ParameterKey: 'Env', ParameterValue: 'prod' },
+            { ParameterKey: 'Zones', ParameterValue: 'b' },
+          ]),
+        ),
+      ),
+    ).toBe('prod runs in zone a only');
+    expect(
+      validationMessage(() =>
+        checkRules(
+          cdk,
+          base([
+            { ParameterKey: 'BootstrapVersion', ParameterValue: '3' },
+            { ParameterKey: 'Zones', ParameterValue: 'a' },
+          ]),
+        ),
+      ),
+    ).toBe('CDK bootstrap stack version 6 required.');
+    const bad = parseTemplate('Rules:\n  R: 1\nResources:\n  Q: { Type: AWS::SQS::Queue }');
+    expect(validationMessage(() => checkRules(bad, base([])))).toBe(
+      'Template format error: Rule R must be an object.',
+    );
+    const cond = parseTemplate(
+      'Rules:\n  R: { Assertions: [{ Assert: { Condition: C } }, 1] }\nConditions:\n  C: !Equals [a, a]\nResources:\n  Q: { Type: AWS::SQS::Queue }',
+    );
+    expect(validationMessage(() => checkRules(cond, base([])))).toBe(
+      'Template format error: Rules cannot refer to the condition C',
+    );
+    const imp = parseTemplate(
+      "Rules:\n  R: { Assertions: [{ Assert: !Equals [!ImportValue x, 'y'] }] }\nResources:\n  Q: { Type: AWS::SQS::Queue }",
+    );
+    expect(validationMessage(() => checkRules(imp, base([])))).toBe(
+      'Template format error: Rules cannot use Fn::ImportValue',
+    );
   });
 });

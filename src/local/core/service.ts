@@ -44,6 +44,8 @@ export interface QueryShapes {
   readonly flatOutIn?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Output element → the order of its members, as AWS writes them (the rest follow). */
   readonly orderOut?: Readonly<Record<string, readonly string[]>>;
+  /** Operations whose empty result is still written as an (empty) `<OpResult>` element. */
+  readonly emptyResult?: readonly string[];
   /** Output maps: member → key and value element names. Default `key`/`value` in `<entry>`. */
   readonly mapsOut?: Readonly<Record<string, readonly [string, string]>>;
 }

@@ -199,7 +199,9 @@ export const queryProtocol: Protocol = {
       body: responseXml(
         request.operation,
         shapes.xmlns,
-        encodeQueryResult(request.operation, output, shapes),
+        encodeQueryResult(request.operation, output, shapes) ||
+          // An empty `<OpResult/>` that some clients still read (botocore: ExecuteChangeSet).
+          (shapes.emptyResult?.includes(request.operation) ? ' ' : ''),
         requestId,
       ),
     };

@@ -15,6 +15,8 @@ export const cfnQuery: QueryShapes = {
     'IncludePropertyValues',
   ],
   numbers: ['TimeoutInMinutes'],
+  // botocore reads `<ExecuteChangeSetResult/>` even though the result has no members.
+  emptyResult: ['ExecuteChangeSet', 'DeleteChangeSet'],
 };
 
 /** `Parameters.member.1.ParameterKey=a` → `{ Parameters: [{ ParameterKey: 'a' }] }`, typed fields converted. */

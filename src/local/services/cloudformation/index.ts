@@ -8,7 +8,17 @@ import { AwsError } from '../../core/errors.js';
 import { paginate } from '../../core/paging.js';
 import { fromJsonState } from '../../core/persist.js';
 import { defineService } from '../../core/service.js';
+import { samTransform } from '../../deploy/sam.js';
+import {
+  createChangeSet,
+  describeChangeSet,
+  dropChangeSets,
+  executeChangeSet,
+  findChangeSet,
+  summarizeChangeSet,
+} from './changesets.js';
 import { cfnQuery } from './codec.js';
+import { providers } from './resources.js';
 import {
   type CfnState,
   createCfnState,
@@ -23,11 +33,15 @@ import {
   updateStack,
 } from './stacks.js';
 import {
+  checkRules,
   type GivenParameter,
   isNoEcho,
-  parseTemplate,
+  parseDocumentBody,
+  type ResolvedParameters,
   resolveParameters,
+  type Template,
   templateError,
+  templateFromDocument,
 } from './template.js';
 
 type Ctx = OpContext<CfnState>;
@@ -65,6 +79,8 @@ const requireString = (input: Input, field: string): string => {
 const list = <T>(input: Input, field: string): T[] | undefined => {
   const value = input[field];
   if (value === undefined) return undefined;
+  // An empty list arrives as `Field=` (an empty string) on the query protocol.
+  if (value === '') return [];
   return (Array.isArray(value) ? value : [value]) as T[];
 };
 
@@ -87,6 +103,73 @@ const templateBody = (input: Input): string => {
   const body = optString(input, 'TemplateBody');
   if (body === undefined) throw templateError('Either Template URL or Template Body must be specified.');
   return body;
+};
+
+/**
+ * Parses a template, expanding the SAM transform. SAM's CodeUri paths are relative to the
+ * emulator's working directory here; `deployStack` and `eventprobe deploy` resolve them against
+ * the template's own directory first.
+ */
+const expandTemplate = (body: string): Template => {
+  const doc = parseDocumentBody(body);
+  const expanded =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+      ? samTransform(doc as Record<string, unknown>, { baseDir: process.cwd() })
+      : doc;
+  return templateFromDocument(expanded);
+};
+
+/**
+ * Parses a template and refuses, at once as CloudFormation does, resource types it does not know.
+ * The emulator counts a type it cannot deploy as unrecognised (custom resources excepted: they
+ * fail when created, with the reason).
+ */
+const prepareTemplate = (body: string): Template => {
+  const template = expandTemplate(body);
+  const unknown = [
+    ...new Set(
+      Object.values(template.Resources)
+        .map((r) => r.Type)
+        .filter(
+          (type) =>
+            !Object.hasOwn(providers, type) &&
+            !type.startsWith('Custom::') &&
+            type !== 'AWS::CloudFormation::CustomResource',
+        ),
+    ),
+  ];
+  if (unknown.length > 0) {
+    throw templateError(`Template format error: Unrecognized resource types: [${unknown.join(', ')}]`);
+  }
+  return template;
+};
+
+/** Refuses parameter values that break the template's Rules (CDK's bootstrap check among them). */
+const checkTemplateRules = (
+  ctx: Ctx,
+  template: Template,
+  parameters: ResolvedParameters,
+  stackName: string,
+): void =>
+  checkRules(template, {
+    region: ctx.region,
+    accountId: ctx.state.accountId,
+    stackName,
+    stackId: '',
+    parameters: parameters.values,
+    mappings: template.Mappings,
+  });
+
+const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
+
+const onFailureOf = (value: string | undefined): 'ROLLBACK' | 'DO_NOTHING' | 'DELETE' => {
+  const onFailure = value ?? 'ROLLBACK';
+  if (onFailure !== 'ROLLBACK' && onFailure !== 'DO_NOTHING' && onFailure !== 'DELETE') {
+    throw templateError(
+      `1 validation error detected: Value '${onFailure}' at 'onStackFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
+    );
+  }
+  return onFailure;
 };
 
 const tagsOf = (input: Input): Tag[] | undefined =>
@@ -194,11 +277,12 @@ export const cloudformation = defineService<CfnState>({
           `1 validation error detected: Value '${onFailure}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]`,
         );
       }
-      const template = parseTemplate(body);
+      const template = prepareTemplate(body);
       const parameters = resolveParameters(
         template.Parameters,
         list<GivenParameter>(input, 'Parameters') ?? [],
       );
+      checkTemplateRules(ctx, template, parameters, name);
       const timeout = input.TimeoutInMinutes === undefined ? undefined : Number(input.TimeoutInMinutes);
       const { stack, done } = createStack(
         ctx.state,
@@ -226,12 +310,13 @@ export const cloudformation = defineService<CfnState>({
       const stack = findStack(ctx.state, name);
       if (!stack) throw templateError(`Stack [${name}] does not exist`);
       const body = input.UsePreviousTemplate === true ? stack.templateBody : templateBody(input);
-      const template = parseTemplate(body);
+      const template = prepareTemplate(body);
       const parameters = resolveParameters(
         template.Parameters,
         list<GivenParameter>(input, 'Parameters') ?? [],
         stack.parameters.raw,
       );
+      checkTemplateRules(ctx, template, parameters, stack.name);
       await updateStack(
         ctx.state,
         stack,
@@ -253,6 +338,7 @@ export const cloudformation = defineService<CfnState>({
       const stack = findStack(ctx.state, requireString(input, 'StackName'));
       if (!stack) return undefined;
       await deleteStack(ctx.state, stack, list<string>(input, 'RetainResources') ?? [], environment(ctx));
+      if (stack.status === 'DELETE_COMPLETE') dropChangeSets(ctx.state, stack.id);
       return undefined;
     },
 
@@ -390,8 +476,127 @@ export const cloudformation = defineService<CfnState>({
       return { TemplateBody: stack.templateBody, StagesAvailable: ['Original', 'Processed'] };
     },
 
+    CreateChangeSet(input, ctx) {
+      const stackName = requireString(input, 'StackName');
+      const name = requireString(input, 'ChangeSetName');
+      if (!CHANGE_SET_NAME.test(name) || name.length > 128) {
+        throw templateError(
+          `1 validation error detected: Value '${name}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+        );
+      }
+      const type = optString(input, 'ChangeSetType') ?? 'UPDATE';
+      if (type === 'IMPORT') {
+        throw templateError(
+          'ChangeSetType IMPORT is not supported by the eventprobe emulator: create the resources in the stack instead of importing them.',
+        );
+      }
+      if (type !== 'CREATE' && type !== 'UPDATE') {
+        throw templateError(
+          `1 validation error detected: Value '${type}' at 'changeSetType' failed to satisfy constraint: Member must satisfy enum value set: [IMPORT, UPDATE, CREATE]`,
+        );
+      }
+      if (type === 'CREATE') checkStackName(stackName);
+      const stack = findStack(ctx.state, stackName);
+      const body =
+        input.UsePreviousTemplate === true && stack && type === 'UPDATE'
+          ? stack.templateBody
+          : templateBody(input);
+      const template = prepareTemplate(body);
+      const previous = stack && type === 'UPDATE' ? stack.parameters.raw : {};
+      const parameters = resolveParameters(
+        template.Parameters,
+        list<GivenParameter>(input, 'Parameters') ?? [],
+        previous,
+      );
+      checkTemplateRules(ctx, template, parameters, stackName);
+      const changeSet = createChangeSet(
+        ctx.state,
+        stack,
+        {
+          name,
+          stackName,
+          type,
+          description: optString(input, 'Description'),
+          templateBody: body,
+          template,
+          parameters,
+          tags: tagsOf(input),
+          capabilities: list<string>(input, 'Capabilities'),
+          notificationARNs: list<string>(input, 'NotificationARNs'),
+          onStackFailure: onFailureOf(optString(input, 'OnStackFailure')),
+          roleArn: optString(input, 'RoleARN'),
+        },
+        environment(ctx),
+      );
+      return { Id: changeSet.id, StackId: changeSet.stackId };
+    },
+
+    DescribeChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      return describeChangeSet(changeSet);
+    },
+
+    async ExecuteChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      const stack = requireStack(ctx.state, changeSet.stackId);
+      const disableRollback =
+        input.DisableRollback === undefined
+          ? undefined
+          : input.DisableRollback === true || input.DisableRollback === 'true';
+      await executeChangeSet(ctx.state, changeSet, stack, disableRollback, environment(ctx));
+      return {};
+    },
+
+    DeleteChangeSet(input, ctx) {
+      const changeSet = findChangeSet(
+        ctx.state,
+        requireString(input, 'ChangeSetName'),
+        optString(input, 'StackName'),
+      );
+      ctx.state.changeSets.splice(ctx.state.changeSets.indexOf(changeSet), 1);
+      return {};
+    },
+
+    ListChangeSets(input, ctx) {
+      const stack = requireStack(ctx.state, requireString(input, 'StackName'));
+      const own = ctx.state.changeSets.filter((c) => c.stackId === stack.id);
+      const { page, NextToken } = pageOf(own, input.NextToken);
+      return { Summaries: page.map(summarizeChangeSet), NextToken };
+    },
+
+    GetTemplateSummary(input, ctx) {
+      const stackName = optString(input, 'StackName');
+      const body =
+        stackName !== undefined ? requireStack(ctx.state, stackName).templateBody : templateBody(input);
+      const template = prepareTemplate(body);
+      const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
+        ParameterKey: key,
+        DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),
+        ParameterType: decl.Type,
+        NoEcho: isNoEcho(decl),
+        Description: decl.Description,
+        ParameterConstraints: decl.AllowedValues ? { AllowedValues: decl.AllowedValues.map(String) } : {},
+      }));
+      const types = [...new Set(Object.values(template.Resources).map((r) => r.Type))];
+      return {
+        Parameters: parameters,
+        Description: template.Description,
+        ResourceTypes: types,
+        Version: '2010-09-09',
+        ResourceIdentifierSummaries: [],
+      };
+    },
+
     ValidateTemplate(input) {
-      const template = parseTemplate(templateBody(input));
+      const template = expandTemplate(templateBody(input));
       const parameters = Object.entries(template.Parameters).map(([key, decl]) => ({
         ParameterKey: key,
         DefaultValue: decl.Default === undefined ? undefined : String(decl.Default),

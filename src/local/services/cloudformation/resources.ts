@@ -3,112 +3,31 @@
  * calling the other emulated services' operations (so their semantics stay in one place).
  */
 
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { arn as buildArn } from '../../core/arn.js';
-import { bool, text } from '../../core/coerce.js';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { cdkMetadata } from './providers/cdk.js';
 import { dynamodbTable } from './providers/dynamodb.js';
+import { iamManagedPolicy, iamPolicy, iamRole } from './providers/iam.js';
+import {
+  arn,
+  compact,
+  type Deployed,
+  generatedName,
+  ignoreNotFound,
+  isTrue,
+  type ProviderContext,
+  type ResourceProvider,
+  str,
+  tagList,
+  tagMap,
+} from './providers/kit.js';
+import { lambdaProviders } from './providers/lambda.js';
+import { logGroup } from './providers/logs.js';
 import { s3Bucket, s3BucketPolicy } from './providers/s3.js';
 
-/** What a provider can do besides reading its properties. */
-export interface ProviderContext {
-  readonly region: string;
-  readonly accountId: string;
-  readonly stackName: string;
-  readonly stackId: string;
-  readonly logicalId: string;
-  /** Tags of the stack, propagated to taggable resources. */
-  readonly stackTags: readonly { Key: string; Value: string }[];
-  /** Runs another service's operation in this region. */
-  invoke(
-    service: string,
-    operation: string,
-    input: Record<string, unknown>,
-  ): Promise<Record<string, unknown>>;
-}
-
-/** A resource as it exists: its physical id, what `Ref` gives, and its `Fn::GetAtt` attributes. */
-export interface Deployed {
-  readonly physicalId: string;
-  readonly ref: string;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-export interface ResourceProvider {
-  /** Signing name of the emulated service the type needs (absent: needs none). */
-  readonly service?: string;
-  /** The property that holds a custom name (a custom-named resource cannot be replaced). */
-  readonly nameProperty?: string;
-  /** Properties whose change means a new physical resource. */
-  readonly replaceOn: readonly string[];
-  create(props: Record<string, unknown>, ctx: ProviderContext): Promise<Deployed>;
-  /** Changes the resource in place (only called when no `replaceOn` property changed). */
-  update(
-    current: Deployed,
-    props: Record<string, unknown>,
-    previous: Record<string, unknown>,
-    ctx: ProviderContext,
-  ): Promise<Deployed>;
-  delete(current: Deployed, props: Record<string, unknown>, ctx: ProviderContext): Promise<void>;
-}
-
-const NAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
-/** CloudFormation's generated names: `<stack>-<logicalId>-<13 random>`, trimmed to fit. */
-export const generatedName = (
-  stackName: string,
-  logicalId: string,
-  maxLength: number,
-  suffix = '',
-): string => {
-  const random = [...randomBytes(13)].map((b) => NAME_CHARS[b % NAME_CHARS.length]).join('');
-  const room = maxLength - random.length - suffix.length - 2;
-  const stackPart = stackName.slice(0, Math.max(1, Math.floor(room / 2)));
-  const logicalPart = logicalId.slice(0, Math.max(1, room - stackPart.length));
-  return `${stackPart}-${logicalPart}-${random}${suffix}`;
-};
-
-const str = text;
-const isTrue = bool;
-
-type Tag = { Key: string; Value: string };
-
-const tagList = (props: Record<string, unknown>, ctx: ProviderContext): Tag[] => {
-  const own = Array.isArray(props.Tags) ? (props.Tags as Tag[]) : [];
-  const merged = new Map<string, string>();
-  for (const t of [...ctx.stackTags, ...own]) merged.set(String(t.Key), String(t.Value));
-  return [...merged].map(([Key, Value]) => ({ Key, Value }));
-};
-
-const tagMap = (tags: readonly Tag[]): Record<string, string> | undefined =>
-  tags.length === 0 ? undefined : Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
-
-/** Drops undefined values (the emulated services read absent and undefined alike, but keep it tidy). */
-const compact = (input: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-
-const NOT_FOUND = new Set([
-  'QueueDoesNotExist',
-  'AWS.SimpleQueueService.NonExistentQueue',
-  'ResourceNotFoundException',
-  'NotFound',
-  'NotFoundException',
-]);
-
-/** Deleting what is already gone is success (as CloudFormation treats it). */
-const ignoreNotFound = async (work: Promise<unknown>): Promise<void> => {
-  try {
-    await work;
-  } catch (err) {
-    if (err instanceof AwsError && (NOT_FOUND.has(err.code) || NOT_FOUND.has(err.queryCode))) return;
-    throw err;
-  }
-};
-
-const arn = (ctx: ProviderContext, service: string, resource: string): string =>
-  buildArn(service, ctx.region, ctx.accountId, resource);
+export type { Deployed, ProviderContext, ResourceProvider } from './providers/kit.js';
+export { generatedName } from './providers/kit.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQS
@@ -638,13 +557,23 @@ const waitConditionHandle: ResourceProvider = {
 
 /** Every resource type the emulator deploys. */
 export const providers: Readonly<Record<string, ResourceProvider>> = {
+  'AWS::CDK::Metadata': cdkMetadata,
   'AWS::CloudFormation::WaitConditionHandle': waitConditionHandle,
   'AWS::DynamoDB::Table': dynamodbTable,
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventsRule,
+  'AWS::IAM::ManagedPolicy': iamManagedPolicy,
+  'AWS::IAM::Policy': iamPolicy,
+  'AWS::IAM::Role': iamRole,
   'AWS::Kinesis::Stream': kinesisStream,
   'AWS::S3::Bucket': s3Bucket,
   'AWS::S3::BucketPolicy': s3BucketPolicy,
+  'AWS::Lambda::Alias': lambdaProviders.alias,
+  'AWS::Lambda::EventSourceMapping': lambdaProviders.eventSourceMapping,
+  'AWS::Lambda::Function': lambdaProviders.function,
+  'AWS::Lambda::Permission': lambdaProviders.permission,
+  'AWS::Lambda::Version': lambdaProviders.version,
+  'AWS::Logs::LogGroup': logGroup,
   'AWS::SNS::Subscription': snsSubscription,
   'AWS::SNS::Topic': snsTopic,
   'AWS::SQS::Queue': sqsQueue,

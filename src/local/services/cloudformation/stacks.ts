@@ -69,8 +69,8 @@ export interface Stack {
   tags: Tag[];
   capabilities: string[];
   notificationARNs: string[];
-  readonly disableRollback: boolean;
-  readonly onFailure: string;
+  disableRollback: boolean;
+  onFailure: string;
   readonly timeoutInMinutes: number | undefined;
   roleArn: string | undefined;
   terminationProtection: boolean;
@@ -80,12 +80,47 @@ export interface Stack {
   pending: Promise<void> | undefined;
 }
 
+/** One resource's line in a change set (DescribeChangeSet's `ResourceChange`). */
+export interface ResourceChange {
+  readonly Action: 'Add' | 'Modify' | 'Remove';
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId: string | undefined;
+  readonly ResourceType: string;
+  readonly Replacement: 'True' | 'False' | 'Conditional' | undefined;
+  readonly Scope: string[];
+  readonly Details: Record<string, unknown>[];
+}
+
+/** A change set: a proposed create or update of a stack, executed (or not) later. */
+export interface ChangeSet {
+  readonly id: string;
+  readonly name: string;
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly type: 'CREATE' | 'UPDATE';
+  readonly created: Date;
+  readonly description: string | undefined;
+  status: 'CREATE_COMPLETE' | 'FAILED';
+  statusReason: string | undefined;
+  executionStatus: 'AVAILABLE' | 'UNAVAILABLE' | 'EXECUTE_COMPLETE' | 'EXECUTE_FAILED' | 'OBSOLETE';
+  readonly templateBody: string;
+  readonly template: Template;
+  readonly parameters: ResolvedParameters;
+  readonly tags: Tag[] | undefined;
+  readonly capabilities: string[] | undefined;
+  readonly notificationARNs: string[] | undefined;
+  readonly onStackFailure: 'ROLLBACK' | 'DO_NOTHING' | 'DELETE';
+  readonly changes: ResourceChange[];
+}
+
 export interface CfnState {
   readonly accountId: string;
   readonly region: string;
   /** Every stack, deleted ones included (DescribeStacks by id still finds them). */
   readonly stacks: Stack[];
   readonly exports: Map<string, { readonly stackId: string; readonly value: string }>;
+  /** Change sets of every stack (see changesets.ts). */
+  readonly changeSets: ChangeSet[];
 }
 
 export const createCfnState = (scope: { accountId: string; region: string }): CfnState => ({
@@ -93,6 +128,7 @@ export const createCfnState = (scope: { accountId: string; region: string }): Cf
   region: scope.region,
   stacks: [],
   exports: new Map(),
+  changeSets: [],
 });
 
 /** What the lifecycle needs from the emulator. */
@@ -181,13 +217,14 @@ const reasonOf = (err: unknown): string => {
   return (err as Error)?.message ?? String(err);
 };
 
-const evalScope = (state: CfnState, stack: Stack, imports: Set<string>): EvalScope => ({
+export const evalScope = (state: CfnState, stack: Stack, imports: Set<string>): EvalScope => ({
   region: state.region,
   accountId: state.accountId,
   stackName: stack.name,
   stackId: stack.id,
   parameters: stack.parameters.values,
   mappings: stack.template.Mappings,
+  notificationARNs: stack.notificationARNs,
   condition: (name) => {
     if (!Object.hasOwn(stack.conditions, name)) {
       throw templateError(`Template format error: Unresolved condition dependency ${name}`);
@@ -242,7 +279,7 @@ const providerFor = (type: string, env: Environment): ResourceProvider => {
 };
 
 /** Active resources in dependency order (conditions applied). */
-const activeOrder = (stack: Stack): string[] =>
+export const activeOrder = (stack: Stack): string[] =>
   dependencyOrder(stack.template).filter((id) => {
     const condition = stack.template.Resources[id]?.Condition;
     return condition === undefined || stack.conditions[condition] === true;
@@ -420,12 +457,8 @@ const rollbackCreated = async (state: CfnState, stack: Stack, env: Environment):
   return ok;
 };
 
-/** Registers the stack and runs its creation (resolves when it has settled). */
-export const createStack = (
-  state: CfnState,
-  input: NewStack,
-  env: Environment,
-): { stack: Stack; done: Promise<void> } => {
+/** Registers a stack (not yet created: the caller records its first status). */
+export const registerStack = (state: CfnState, input: NewStack, env: Environment): Stack => {
   const stack: Stack = {
     id: arn('cloudformation', state.region, state.accountId, `stack/${input.name}/${randomUUID()}`),
     name: input.name,
@@ -453,8 +486,20 @@ export const createStack = (
     pending: undefined,
   };
   state.stacks.push(stack);
+  return stack;
+};
+
+/** A stack that a CREATE change set made: REVIEW_IN_PROGRESS, no resources until executed. */
+export const reviewStack = (state: CfnState, input: NewStack, env: Environment): Stack => {
+  const stack = registerStack(state, input, env);
+  stackEvent(stack, env, 'REVIEW_IN_PROGRESS', 'User Initiated');
+  return stack;
+};
+
+/** Creates the resources of a registered stack (resolves when it has settled). */
+export const runCreate = (state: CfnState, stack: Stack, env: Environment): Promise<void> => {
   stackEvent(stack, env, 'CREATE_IN_PROGRESS', 'User Initiated');
-  const done = serialize(stack, async () => {
+  return serialize(stack, async () => {
     const imports = new Set<string>();
     try {
       stack.conditions = evaluateConditions(stack.template, evalScope(state, stack, imports));
@@ -467,7 +512,7 @@ export const createStack = (
     } catch (err) {
       const failed = err instanceof DeployFailure && err.logicalId !== undefined ? [err.logicalId] : [];
       const reason = failureReason(err, 'create', failed);
-      if (input.onFailure === 'DO_NOTHING') {
+      if (stack.onFailure === 'DO_NOTHING') {
         stackEvent(stack, env, 'CREATE_FAILED', reason);
         return;
       }
@@ -479,14 +524,23 @@ export const createStack = (
       );
       const ok = await rollbackCreated(state, stack, env);
       stackEvent(stack, env, ok ? 'ROLLBACK_COMPLETE' : 'ROLLBACK_FAILED', ok ? undefined : reason);
-      if (ok && input.onFailure === 'DELETE') {
+      if (ok && stack.onFailure === 'DELETE') {
         stackEvent(stack, env, 'DELETE_IN_PROGRESS', 'User Initiated');
         stack.deleted = env.now();
         stackEvent(stack, env, 'DELETE_COMPLETE');
       }
     }
   });
-  return { stack, done };
+};
+
+/** Registers the stack and runs its creation (resolves when it has settled). */
+export const createStack = (
+  state: CfnState,
+  input: NewStack,
+  env: Environment,
+): { stack: Stack; done: Promise<void> } => {
+  const stack = registerStack(state, input, env);
+  return { stack, done: runCreate(state, stack, env) };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +556,40 @@ export interface StackChange {
   readonly disableRollback: boolean;
 }
 
+/** The ARN a resource is tagged by (through the tagging API), when it has one. */
+const resourceArn = (deployed: Deployed): string | undefined =>
+  [deployed.attributes.Arn, deployed.attributes.TopicArn, deployed.physicalId].find(
+    (v): v is string => typeof v === 'string' && v.startsWith('arn:'),
+  );
+
+/**
+ * Stack tags changed: every resource of a service that has an ARN gets the new stack tags and
+ * loses the removed ones (its own `Tags` win), through the Resource Groups Tagging API.
+ */
+const retagResources = async (
+  stack: Stack,
+  env: Environment,
+  before: readonly Tag[],
+  after: readonly Tag[],
+): Promise<void> => {
+  if (!env.hasService('tagging')) return;
+  for (const resource of stack.resources.values()) {
+    const provider = Object.hasOwn(providers, resource.type) ? providers[resource.type] : undefined;
+    const arn = resource.deployed ? resourceArn(resource.deployed) : undefined;
+    if (provider?.service === undefined || arn === undefined) continue;
+    const ownTags = Array.isArray(resource.props.Tags) ? (resource.props.Tags as Tag[]) : [];
+    const own = new Set(ownTags.map((t) => String(t.Key)));
+    const set = Object.fromEntries(after.filter((t) => !own.has(t.Key)).map((t) => [t.Key, t.Value]));
+    const removed = before.map((t) => t.Key).filter((k) => !own.has(k) && !after.some((t) => t.Key === k));
+    if (Object.keys(set).length > 0) {
+      await env.invoke('tagging', 'TagResources', { ResourceARNList: [arn], Tags: set });
+    }
+    if (removed.length > 0) {
+      await env.invoke('tagging', 'UntagResources', { ResourceARNList: [arn], TagKeys: removed });
+    }
+  }
+};
+
 const UPDATABLE = new Set([
   'CREATE_COMPLETE',
   'UPDATE_COMPLETE',
@@ -510,7 +598,7 @@ const UPDATABLE = new Set([
   'IMPORT_COMPLETE',
 ]);
 
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+export const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 const replacementNeeded = (
   provider: ResourceProvider,
@@ -586,7 +674,13 @@ export const updateStack = (
         try {
           if (replacementNeeded(provider, old.props, props)) {
             const nameProperty = provider.nameProperty;
-            if (nameProperty !== undefined && props[nameProperty] !== undefined) {
+            // A new custom name is a new resource beside the old one (deleted at cleanup), as on
+            // AWS; only a replacement that keeps the same custom name cannot be done.
+            if (
+              nameProperty !== undefined &&
+              props[nameProperty] !== undefined &&
+              sameJson(props[nameProperty], old.props[nameProperty])
+            ) {
               throw new DeployFailure(
                 id,
                 `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${String(props[nameProperty])} and update the stack again.`,
@@ -617,6 +711,7 @@ export const updateStack = (
         }
         resourceEvent(stack, env, resource, 'UPDATE_COMPLETE');
       }
+      if (!sameJson(before.tags, stack.tags)) await retagResources(stack, env, before.tags, stack.tags);
       const outputs = computeOutputs(state, stack, imports);
       publishExports(state, stack, outputs);
       stack.outputs = outputs;

@@ -45,6 +45,8 @@ export interface Template {
   readonly Conditions: Readonly<Record<string, unknown>>;
   readonly Resources: Readonly<Record<string, ResourceDecl>>;
   readonly Outputs: Readonly<Record<string, OutputDecl>>;
+  /** Parameter rules (checked before a stack operation starts). Absent from hand-built templates. */
+  readonly Rules?: Readonly<Record<string, unknown>>;
 }
 
 const SECTIONS = new Set([
@@ -82,6 +84,9 @@ const SHORT_TAGS = [
   'Or',
   'ToJsonString',
   'Length',
+  'Contains',
+  'EachMemberEquals',
+  'EachMemberIn',
 ];
 
 const longForm = (name: string, value: unknown): Record<string, unknown> => {
@@ -134,9 +139,18 @@ const section = (raw: Record<string, unknown>, name: string): Record<string, unk
 const stringList = (value: unknown): string[] =>
   value === undefined ? [] : (Array.isArray(value) ? value : [value]).map(String);
 
+/**
+ * Transforms the emulator applies itself: `AWS::LanguageExtensions` (Fn::Length, Fn::ToJsonString,
+ * DeletionPolicy intrinsics; not Fn::ForEach). The SAM transform is applied before parsing (see
+ * local/deploy/sam.ts).
+ */
+const BUILT_IN_TRANSFORMS = new Set(['AWS::LanguageExtensions']);
+
 /** Parses and checks the shape of a template (what CloudFormation checks before starting). */
-export const parseTemplate = (body: string): Template => {
-  const raw = parseDocumentBody(body);
+export const parseTemplate = (body: string): Template => templateFromDocument(parseDocumentBody(body));
+
+/** Checks the shape of a parsed template document (JSON values, intrinsics in long form). */
+export const templateFromDocument = (raw: unknown): Template => {
   if (!isRecord(raw))
     throw templateError('Template format error: the template must be a JSON or YAML object.');
   for (const key of Object.keys(raw)) {
@@ -144,9 +158,10 @@ export const parseTemplate = (body: string): Template => {
       throw templateError(`Template format error: Invalid template property or properties [${key}]`);
     }
   }
-  if (raw.Transform !== undefined) {
+  const transforms = stringList(raw.Transform).filter((t) => !BUILT_IN_TRANSFORMS.has(t));
+  if (transforms.length > 0) {
     throw templateError(
-      `Transform ${JSON.stringify(raw.Transform)} is not supported by the eventprobe emulator; deploy the processed template instead.`,
+      `Transform ${transforms.join(', ')} is not supported by the eventprobe emulator; deploy the processed template instead.`,
     );
   }
   const rawResources = section(raw, 'Resources');
@@ -155,6 +170,9 @@ export const parseTemplate = (body: string): Template => {
   }
   const Resources: Record<string, ResourceDecl> = {};
   for (const [id, decl] of Object.entries(rawResources)) {
+    if (id.startsWith('Fn::ForEach')) {
+      throw templateError('Template format error: Fn::ForEach is not supported by the eventprobe emulator.');
+    }
     if (!/^[A-Za-z0-9]+$/.test(id)) {
       throw templateError(`Template format error: Resource name ${id} is non alphanumeric.`);
     }
@@ -205,6 +223,7 @@ export const parseTemplate = (body: string): Template => {
     Conditions: section(raw, 'Conditions'),
     Resources,
     Outputs,
+    Rules: section(raw, 'Rules'),
   };
   checkReferences(template);
   return template;
@@ -277,6 +296,22 @@ const checkParameter = (name: string, decl: ParameterDecl, value: string): void 
   }
 };
 
+const SSM_TYPE = /^AWS::SSM::Parameter::Value<String>$/;
+
+/**
+ * The version the emulator reports for the CDK bootstrap stack (the `BootstrapVersion` parameter
+ * CDK templates read from SSM, `/cdk-bootstrap/<qualifier>/version`): recent enough for every
+ * `CheckBootstrapVersion` rule, so CDK stacks deploy without `cdk bootstrap`.
+ */
+export const CDK_BOOTSTRAP_VERSION = '30';
+
+/**
+ * What an `AWS::SSM::Parameter::Value<String>` parameter resolves to. The emulator has no
+ * Parameter Store: the CDK bootstrap version is answered, any other name is passed on as given.
+ */
+const ssmParameterValue = (name: string): string =>
+  /^\/cdk-bootstrap\/[^/]+\/version$/.test(name) ? CDK_BOOTSTRAP_VERSION : name;
+
 /** Applies given values, previous values and defaults, and checks every constraint. */
 export const resolveParameters = (
   decls: Readonly<Record<string, ParameterDecl>>,
@@ -314,6 +349,10 @@ export const resolveParameters = (
   const values: Record<string, ParameterValue> = {};
   for (const [name, value] of Object.entries(raw)) {
     const decl = decls[name] as ParameterDecl;
+    if (SSM_TYPE.test(decl.Type)) {
+      values[name] = ssmParameterValue(value);
+      continue;
+    }
     values[name] = LIST_TYPES.test(decl.Type)
       ? value === ''
         ? []
@@ -484,6 +523,8 @@ export interface EvalScope {
   readonly stackId: string;
   readonly parameters: Readonly<Record<string, ParameterValue>>;
   readonly mappings: Readonly<Record<string, unknown>>;
+  /** The stack's notification ARNs (`AWS::NotificationARNs`). Default none. */
+  readonly notificationARNs?: readonly string[];
   /** A condition's value (by name). */
   condition(name: string): boolean;
   /** A resource that exists (or undefined: not created, e.g. its condition is false). */
@@ -520,7 +561,7 @@ const refValue = (name: string, scope: EvalScope): unknown => {
     case 'AWS::URLSuffix':
       return 'amazonaws.com';
     case 'AWS::NotificationARNs':
-      return [];
+      return [...(scope.notificationARNs ?? [])];
     case 'AWS::NoValue':
       return NO_VALUE;
   }
@@ -643,8 +684,74 @@ const INTRINSICS: Record<string, (arg: unknown, scope: EvalScope) => unknown> = 
     const region = asString(evaluate(arg, scope), 'Fn::GetAZs') || scope.region;
     return ['a', 'b', 'c'].map((z) => `${region}${z}`);
   },
+  'Fn::Cidr': (arg, scope) => {
+    const [block, count, bits] = asList(arg, 'Fn::Cidr').map((v) => evaluate(v, scope));
+    return cidrs(asString(block, 'Fn::Cidr'), Number(count), Number(bits));
+  },
   'Fn::ToJsonString': (arg, scope) => JSON.stringify(evaluate(arg, scope)),
+  // Rule functions (valid in the Rules section).
+  'Fn::Contains': (arg, scope) => {
+    const [list, value] = asList(arg, 'Fn::Contains').map((v) => evaluate(v, scope));
+    return asList(list, 'Fn::Contains').map(String).includes(String(value));
+  },
+  'Fn::EachMemberEquals': (arg, scope) => {
+    const [list, value] = asList(arg, 'Fn::EachMemberEquals').map((v) => evaluate(v, scope));
+    return asList(list, 'Fn::EachMemberEquals').every((v) => String(v) === String(value));
+  },
+  'Fn::EachMemberIn': (arg, scope) => {
+    const [list, allowed] = asList(arg, 'Fn::EachMemberIn').map((v) => evaluate(v, scope));
+    const set = asList(allowed, 'Fn::EachMemberIn').map(String);
+    return asList(list, 'Fn::EachMemberIn').every((v) => set.includes(String(v)));
+  },
   'Fn::Length': (arg, scope) => asList(evaluate(arg, scope), 'Fn::Length').length,
+};
+
+const ipv4ToBig = (text: string): bigint | undefined => {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((n, p) => (n << 8n) | BigInt(p), 0n);
+};
+
+const ipv6ToBig = (text: string): bigint | undefined => {
+  const [head = '', tail, extra] = text.split('::');
+  if (extra !== undefined) return undefined;
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - left.length - right.length;
+  if ((tail === undefined && missing !== 0) || missing < 0) return undefined;
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.reduce((n, g) => (n << 16n) | BigInt(`0x${g}`), 0n);
+};
+
+const bigToIp = (value: bigint, v6: boolean): string => {
+  if (!v6) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    ((value >> BigInt(112 - i * 16)) & 0xffffn).toString(16),
+  );
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+};
+
+/** Fn::Cidr: `count` consecutive subnets of `bits` host bits, from the start of `block`. */
+const cidrs = (block: string, count: number, bits: number): string[] => {
+  const [address = '', prefixText] = block.split('/');
+  const v6 = address.includes(':');
+  const width = v6 ? 128 : 32;
+  const start = v6 ? ipv6ToBig(address) : ipv4ToBig(address);
+  const prefix = Number(prefixText);
+  if (start === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > width) {
+    throw fnError('Fn::Cidr', `expects an IPv4 or IPv6 CIDR block, got ${JSON.stringify(block)}`);
+  }
+  const subnetPrefix = width - bits;
+  if (!Number.isInteger(bits) || bits < 0 || subnetPrefix < prefix) {
+    throw fnError('Fn::Cidr', `cidrBits ${bits} does not fit in ${block}`);
+  }
+  if (!Number.isInteger(count) || count < 1 || count > 256 || count > 2 ** (subnetPrefix - prefix)) {
+    throw fnError('Fn::Cidr', `cannot make ${count} subnets of /${subnetPrefix} in ${block}`);
+  }
+  const base = (start >> BigInt(width - prefix)) << BigInt(width - prefix);
+  const size = 1n << BigInt(bits);
+  return Array.from({ length: count }, (_, i) => `${bigToIp(base + size * BigInt(i), v6)}/${subnetPrefix}`);
 };
 
 /** Evaluates every intrinsic function inside a value. `AWS::NoValue` drops keys and list items. */
@@ -700,4 +807,41 @@ export const evaluateConditions = (
   };
   for (const name of Object.keys(template.Conditions)) scope.condition(name);
   return values;
+};
+
+/**
+ * Checks the template's Rules against the parameter values, as CloudFormation does before a stack
+ * operation: a rule whose RuleCondition holds must have every Assert true, or the operation is
+ * refused with the assertion's description.
+ */
+export const checkRules = (
+  template: Template,
+  base: Omit<EvalScope, 'condition' | 'resource' | 'importValue'>,
+): void => {
+  const scope: EvalScope = {
+    ...base,
+    resource: () => undefined,
+    importValue: () => {
+      throw templateError('Template format error: Rules cannot use Fn::ImportValue');
+    },
+    condition: (name) => {
+      throw templateError(`Template format error: Rules cannot refer to the condition ${name}`);
+    },
+  };
+  for (const [name, rule] of Object.entries(template.Rules ?? {})) {
+    if (!isRecord(rule)) throw templateError(`Template format error: Rule ${name} must be an object.`);
+    if (rule.RuleCondition !== undefined && !conditionValue(rule.RuleCondition, scope, `Rule ${name}`))
+      continue;
+    const assertions = Array.isArray(rule.Assertions) ? rule.Assertions : [];
+    for (const assertion of assertions) {
+      if (!isRecord(assertion)) continue;
+      if (!conditionValue(assertion.Assert, scope, `Rule ${name}`)) {
+        throw templateError(
+          typeof assertion.AssertDescription === 'string'
+            ? assertion.AssertDescription
+            : `Template error: Assertion of rule ${name} failed`,
+        );
+      }
+    }
+  }
 };
