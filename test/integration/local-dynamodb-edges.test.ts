@@ -441,6 +441,46 @@ describe('local DynamoDB: index projections and legacy parameters', () => {
     );
   });
 
+  it('reports consumed capacity and checks placeholder names', async () => {
+    const put = await db.send(
+      new PutItemCommand({
+        TableName: 'proj',
+        Item: { pk: S('c'), sk: S('1') },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    expect(put.ConsumedCapacity).toEqual({ TableName: 'proj', CapacityUnits: 1 });
+    const got = await db.send(
+      new GetItemCommand({
+        TableName: 'proj',
+        Key: { pk: S('c'), sk: S('1') },
+        ReturnConsumedCapacity: 'INDEXES',
+        ConsistentRead: true,
+      }),
+    );
+    expect(got.ConsumedCapacity).toEqual({
+      TableName: 'proj',
+      CapacityUnits: 1,
+      Table: { CapacityUnits: 1 },
+    });
+    const scanned = await db.send(new ScanCommand({ TableName: 'proj', ReturnConsumedCapacity: 'TOTAL' }));
+    expect(scanned.ConsumedCapacity).toEqual({ TableName: 'proj', CapacityUnits: 0.5 });
+    const badValue = await db
+      .send(
+        new GetItemCommand({
+          TableName: 'proj',
+          Key: { pk: S('c'), sk: S('1') },
+          ProjectionExpression: 'pk',
+          ExpressionAttributeNames: { n: 'x' },
+        }),
+      )
+      .then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+    expect(badValue).toBe('ExpressionAttributeNames contains invalid key: Syntax error; key: "n"');
+  });
+
   it('names the expression to use instead of a legacy parameter', async () => {
     const legacy = await db
       .send(

@@ -48,6 +48,12 @@ const status = (stream: TableStream): string => (stream.disabledAt === undefined
 const listStreams = (input: Input, ctx: Ctx): unknown => {
   const state = dynamoState(ctx);
   const table = typeof input.TableName === 'string' ? input.TableName : undefined;
+  if (table !== undefined && !state.tables.has(table)) {
+    throw new AwsError(
+      'ResourceNotFoundException',
+      `Requested resource not found: Table: ${table} not found`,
+    );
+  }
   const limit = input.Limit === undefined ? 100 : Number(input.Limit);
   if (!(limit >= 1 && limit <= 100)) {
     throw validation(

@@ -68,12 +68,20 @@ export class Placeholders {
     if (names !== undefined && names !== null) {
       const entries = Object.entries(names as Record<string, unknown>);
       if (entries.length === 0) throw validation('ExpressionAttributeNames must not be empty');
-      for (const [k, v] of entries) this.#names[k] = String(v);
+      for (const [k, v] of entries) {
+        if (!/^#[A-Za-z0-9_]+$/.test(k)) {
+          throw validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "${k}"`);
+        }
+        this.#names[k] = String(v);
+      }
     }
     if (values !== undefined && values !== null) {
       const entries = Object.entries(values as Record<string, unknown>);
       if (entries.length === 0) throw validation('ExpressionAttributeValues must not be empty');
       for (const [k, v] of entries) {
+        if (!/^:[A-Za-z0-9_]+$/.test(k)) {
+          throw validation(`ExpressionAttributeValues contains invalid key: Syntax error; key: "${k}"`);
+        }
         try {
           this.#values[k] = checkValue(v);
         } catch (err) {
