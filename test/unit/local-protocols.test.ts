@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../src/local/core/errors.js';
-import { type AnyService, defineService } from '../../src/local/core/service.js';
+import { type AnyService, defineService, type ProtocolName } from '../../src/local/core/service.js';
 import { protocolsOf } from '../../src/local/protocols/index.js';
 import { jsonProtocol } from '../../src/local/protocols/json.js';
 import { decodeQueryForm, encodeQueryResult, queryProtocol } from '../../src/local/protocols/query.js';
@@ -110,7 +110,9 @@ describe('protocol choice', () => {
         (p) => p.name,
       ),
     ).toEqual(['query']);
-    expect(() => protocolsOf({ ...legacy, protocols: ['rest-xml'] })).toThrow(/no protocol module/);
+    expect(() => protocolsOf({ ...legacy, protocols: ['smithy-rpc-v2-cbor' as ProtocolName] })).toThrow(
+      /no protocol module/,
+    );
   });
 
   it('JSON takes only its own target prefix and null bodies as empty input', () => {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
-import type { Deployed, ProviderContext, ResourceProvider } from '../resources.js';
+import { type Deployed, type ProviderContext, type ResourceProvider, tagList } from './kit.js';
 
 type Props = Record<string, unknown>;
 type Tag = { Key: string; Value: string };
@@ -47,12 +47,8 @@ const ttlOf = (props: Props): { AttributeName: string; Enabled: boolean } | unde
   return { AttributeName: String(spec.AttributeName ?? ''), Enabled: enabled };
 };
 
-const tagsOf = (props: Props, ctx: ProviderContext): Tag[] => {
-  const merged = new Map<string, string>();
-  for (const t of [...ctx.stackTags, ...(list(props.Tags) as unknown as Tag[])])
-    merged.set(String(t.Key), String(t.Value));
-  return [...merged].map(([Key, Value]) => ({ Key, Value }));
-};
+/** The table's tags, the stack's tags and CloudFormation's `aws:cloudformation:*` tags. */
+const tagsOf = (props: Props, ctx: ProviderContext): Tag[] => tagList(props, ctx);
 
 const sse = (props: Props): Props | undefined => {
   const spec = props.SSESpecification as Props | undefined;

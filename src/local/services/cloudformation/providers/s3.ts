@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
 // Types only: resources.ts imports this file, so nothing is imported from it at run time.
-import type { Deployed, ProviderContext, ResourceProvider } from '../resources.js';
+import type { Deployed, ProviderContext, ResourceProvider } from './kit.js';
 
 type Props = Record<string, unknown>;
 type Tag = { Key: string; Value: string };
@@ -35,6 +35,10 @@ const ignoreMissing = async (work: Promise<unknown>): Promise<void> => {
   }
 };
 
+/**
+ * The bucket's own tags and the stack's. CloudFormation's `aws:cloudformation:*` tags are left
+ * out: S3's PutBucketTagging refuses `aws:` keys from callers, and providers go through the API.
+ */
 const bucketTags = (props: Props, ctx: ProviderContext): Tag[] => {
   const merged = new Map<string, string>();
   for (const t of [...ctx.stackTags, ...(list(props.Tags) as Tag[])])
