@@ -185,9 +185,18 @@ interface MutableNode {
 
 const byStart = (a: MutableNode, b: MutableNode): number => a.startTime - b.startTime;
 
-/** Sorts by start time in place. `Array.prototype.sort` is stable (same start time: arrival order). */
+/**
+ * Sorts by start time in place (`Array.prototype.sort` is stable: same start time, arrival order).
+ * Lists already in order (the usual case: subsegments arrive in start order) are left as they are.
+ */
 const sortByStart = (list: MutableNode[]): void => {
-  if (list.length > 1) list.sort(byStart);
+  for (let i = 1; i < list.length; i++) {
+    // Out of order, or a start time that is not a number: let the sort decide.
+    if (!((list[i] as MutableNode).startTime >= (list[i - 1] as MutableNode).startTime)) {
+      list.sort(byStart);
+      return;
+    }
+  }
 };
 
 const makeNode = (
