@@ -199,6 +199,19 @@ const sortByStart = (list: MutableNode[]): void => {
   }
 };
 
+/**
+ * The child lists of a leaf: one shared empty array instead of two per node (a 10,000-segment trace
+ * has 30,000 nodes, most of them leaves; the bench row "trace tree of 10,000 segments" needs this).
+ * Never pushed to: {@link addChild} replaces it with a list of the node's own.
+ */
+const NONE: MutableNode[] = [];
+
+/** Adds `child` to `list` of `node` (its children or child segments), giving the node its own list first. */
+const addChild = (node: MutableNode, list: 'children' | 'childSegments', child: MutableNode): void => {
+  if (node[list] === NONE) node[list] = [child];
+  else node[list].push(child);
+};
+
 const makeNode = (
   doc: XRaySegmentDocument | XRaySubsegmentDocument,
   kind: 'segment' | 'subsegment',
@@ -226,9 +239,9 @@ const makeNode = (
     throttle: doc.throttle === true,
     parentId,
     parent,
-    children: [],
+    children: NONE,
     segment: undefined as unknown as MutableNode,
-    childSegments: [],
+    childSegments: NONE,
     document: doc,
   };
   node.segment = segment ?? node;
@@ -361,7 +374,7 @@ const expand = (traceId: string, tops: readonly MutableNode[], byId: Map<string,
       if (!Array.isArray(subs)) continue;
       for (const sub of subs) {
         const node = makeNode(sub, 'subsegment', traceId, owner.id, owner, owner.segment);
-        owner.children.push(node);
+        addChild(owner, 'children', node);
         out.nodes.push(node);
         if (byId.has(node.id)) repeated.add(node.id);
         byId.set(node.id, node);
@@ -390,7 +403,7 @@ const linkParents = (
       continue;
     }
     node.parent = parent;
-    parent.children.push(node);
+    addChild(parent, 'children', node);
   }
   return { missing, orphans };
 };
@@ -447,7 +460,7 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
   assignIndependents(expanded);
   for (const node of segments) {
     const parentSegment = node.parent?.segment;
-    if (parentSegment && parentSegment !== node) parentSegment.childSegments.push(node);
+    if (parentSegment && parentSegment !== node) addChild(parentSegment, 'childSegments', node);
   }
   const { start, end, inProgress } = settle(nodes);
   sortByStart(segments);
