@@ -14,6 +14,14 @@ export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
 export {
+  AWS_REALISM,
+  type LatencyProfile,
+  type MsRange,
+  type Realism,
+  RealismController,
+  type RealismOptions,
+} from './core/realism.js';
+export {
   getXRayVisibility,
   setXRayVisibility,
   startXRayDaemon,
@@ -30,7 +38,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly host?: string;
   /**
    * Delays before X-Ray segments become visible to BatchGetTraces/GetTraceSummaries, to reproduce
-   * X-Ray's eventual consistency (e.g. a child visible before its parent). Default: visible at once.
+   * X-Ray's eventual consistency (e.g. a child visible before its parent). Wins over
+   * `realism.xrayVisibilityMs`. Default: visible at once (or as `realism` says).
    */
   readonly xrayVisibility?: XRayVisibilityOptions;
   /** Also listen for the X-Ray daemon's UDP protocol (default 127.0.0.1:2000). Default off. */
@@ -60,6 +69,10 @@ export interface LocalAws extends AsyncDisposable {
  * Starts the built-in local AWS emulator: one HTTP server that speaks the AWS wire protocols of
  * SQS, EventBridge, the Resource Groups Tagging API and the other services eventprobe uses.
  *
+ * By default it answers at once. `realism: 'aws'` gives it AWS's timing ({@link AWS_REALISM}): new
+ * rules match after a delay, the tagging API lags, standard queues duplicate and reorder, X-Ray
+ * segments show late, calls take a log-normal time; pass `seed` to replay a run.
+ *
  * @example
  * const aws = await startLocalAws();
  * const sqs = new SQSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -71,6 +84,11 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
   }
   const emulator = new Emulator(allServices, options);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
+  else if (emulator.realism.xrayVisibilityMs[1] > 0) {
+    // The realism profile's X-Ray ingestion lag: each segment on its own draw.
+    const range = emulator.realism.xrayVisibilityMs;
+    setXRayVisibility(emulator, { delay: () => emulator.realism.draw(range) });
+  }
   const server = await serve(emulator, { port, host: options.host ?? '127.0.0.1' });
   let daemon: XRayDaemon | undefined;
   try {

@@ -197,6 +197,11 @@ const validateAttributes = (
           if (typeof rp.deadLetterTargetArn !== 'string' || !Number.isInteger(max) || max < 1 || max > 1000) {
             throw invalid('Redrive policy needs deadLetterTargetArn and maxReceiveCount between 1 and 1000.');
           }
+          // AWS stores (and reads back) maxReceiveCount as a number, whether it was sent as one or as a string.
+          attributes[name] = JSON.stringify({
+            deadLetterTargetArn: rp.deadLetterTargetArn,
+            maxReceiveCount: max,
+          });
         }
         break;
       default:
@@ -289,6 +294,11 @@ const createQueue: Operation<SqsState> = (input, ctx) => {
   checkDeadLetterTarget(ctx, attributes);
   const existing = ctx.state.queues.get(name);
   const now = ctx.emulator.now();
+  const deletedAt = ctx.state.deletedAt.get(name);
+  if (!existing && deletedAt !== undefined) {
+    if (now - deletedAt < ctx.emulator.realism.queueDeletedRecentlyMs) throw sqsError.queueDeletedRecently();
+    ctx.state.deletedAt.delete(name);
+  }
   if (existing) {
     const current = allAttributes(existing, now);
     for (const [k, v] of Object.entries(attributes)) {
@@ -417,6 +427,7 @@ const listDeadLetterSourceQueues: Operation<SqsState> = (input, ctx) => {
 const deleteQueue: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
   ctx.state.queues.delete(queue.name);
+  ctx.state.deletedAt.set(queue.name, ctx.emulator.now());
   queue.messages = [];
   wake(queue);
   return {};
@@ -462,6 +473,7 @@ const sendOne = (queue: Queue, entry: Input, ctx: Ctx): Record<string, unknown> 
       senderId: ctx.accountId,
     },
     ctx.emulator.now(),
+    ctx.emulator.realism,
   );
   const md5System = md5OfAttributes(system);
   return { ...result, ...(md5System ? { MD5OfMessageSystemAttributes: md5System } : {}) };
@@ -626,6 +638,7 @@ const receiveMessage: Operation<SqsState> = async (input, ctx) => {
       max,
       visibilityGiven ? visibility : numberAttribute(queue, 'VisibilityTimeout'),
       now,
+      ctx.emulator.realism,
     );
     const remaining = deadline - Date.now();
     if (messages.length > 0 || remaining <= 0 || ctx.signal.aborted) break;
@@ -660,7 +673,10 @@ const messageFor = (
   const parsed = parseReceiptHandle(handle);
   if (!parsed || parsed.arn !== queue.arn) throw sqsError.receiptHandleIsInvalid(String(handle));
   return {
-    message: queue.messages.find((m) => m.messageId === parsed.messageId),
+    // The entry this handle was issued for (a duplicate shares its message id), else by message id.
+    message:
+      queue.messages.find((m) => m.receiptHandle === handle) ??
+      queue.messages.find((m) => m.messageId === parsed.messageId),
     receiveCount: parsed.receiveCount,
   };
 };
