@@ -31,6 +31,7 @@ import {
 import { QueueListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
 import { listenerQueueAttributes, listenerQueuePolicy, listenerUserTags } from './queue.js';
+import { autoReadiness } from './readiness.js';
 import type { EventBridgeEvent } from './types.js';
 
 /** `NODE_DEBUG=eventprobe` shows listener setup and undo. */
@@ -88,8 +89,16 @@ export interface AddListenerOptions {
   readonly eventPattern?: string | Readonly<Record<string, unknown>>;
   /** Tags for this listener's resources, on top of the probe's tags. Default `{}`. */
   readonly tags?: Tags;
-  /** Wait until the new rule delivers (see {@link ReadinessOptions}). Default: off. */
-  readonly readiness?: ReadinessOptions;
+  /**
+   * Wait until the new rule delivers before returning. `'auto'`: eventprobe's own marker event,
+   * matched only by the listener's rule (whose pattern becomes `{"$or": [pattern, marker]}`), so
+   * your system sees nothing; skipped when the copied target's constant `Input` (or a transformation
+   * showing no `$.detail` field) would hide the marker. An object: your sample event (see
+   * {@link ReadinessOptions}). Default: `'auto'` when the environment has
+   * `EVENTPROBE_READINESS=auto` (recommended against AWS, where a new rule takes seconds to match),
+   * else `'off'`.
+   */
+  readonly readiness?: ReadinessOptions | 'auto' | 'off';
   /** Cancels the setup; what was created is removed and the signal's reason is thrown. */
   readonly signal?: AbortSignal;
 }
@@ -114,7 +123,7 @@ interface Validated {
   readonly targetId: string | undefined;
   readonly eventPattern: string | undefined;
   readonly tags: Tags;
-  readonly readiness: ReadinessOptions | undefined;
+  readonly readiness: ReadinessOptions | 'auto' | 'off';
 }
 
 const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
@@ -157,7 +166,7 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     pattern = typeof eventPattern === 'string' ? eventPattern : JSON.stringify(eventPattern);
   }
   const tags = listenerUserTags(probeTags, options.tags);
-  if (readiness !== undefined) {
+  if (readiness !== undefined && readiness !== 'auto' && readiness !== 'off') {
     const event = readiness?.event;
     if (
       typeof event !== 'object' ||
@@ -173,8 +182,12 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     if (readiness.timeout !== undefined) positiveNumber('readiness.timeout', readiness.timeout);
     if (readiness.interval !== undefined) positiveNumber('readiness.interval', readiness.interval);
   }
-  return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness };
+  const mode = readiness ?? (process.env.EVENTPROBE_READINESS === 'auto' ? 'auto' : 'off');
+  return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness: mode };
 };
+
+/** Pause between automatic readiness events, in ms: short, as they reach no rule but the listener's. */
+const AUTO_READINESS_INTERVAL = 250;
 
 /** `arn:partition:events:region:account:event-bus/name` → its parts. */
 const parseBusArn = (arn: string): { partition: string; region: string; account: string } => {
@@ -291,15 +304,25 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
   const id = newListenerId();
   const token = `eventprobe-readiness-${id}-${randomId(8)}`;
   let readinessDetail: Record<string, unknown> | undefined;
-  if (v.readiness) {
+  let readiness: ReadinessOptions | undefined;
+  let rulePattern = eventPattern;
+  if (v.readiness === 'auto') {
+    const auto = autoReadiness(eventPattern, token, copied);
+    if (auto) {
+      readiness = { event: auto.event, interval: AUTO_READINESS_INTERVAL };
+      readinessDetail = auto.event.detail;
+      rulePattern = auto.eventPattern;
+    }
+  } else if (v.readiness !== 'off') {
+    readiness = v.readiness;
     if (copied.Input !== undefined) {
       throw new InvalidInputError(
         `readiness cannot be checked through target "${v.targetId}": its constant Input hides the readiness marker. Omit readiness (or targetId). Nothing was created.`,
         'readiness',
       );
     }
-    readinessDetail = { ...(v.readiness.event.detail ?? {}), 'eventprobe-readiness': token };
-    const sample = readinessEnvelope(v.readiness.event, readinessDetail, busRegion, account);
+    readinessDetail = { ...(readiness.event.detail ?? {}), 'eventprobe-readiness': token };
+    const sample = readinessEnvelope(readiness.event, readinessDetail, busRegion, account);
     if (!testEventPattern(eventPattern, sample)) {
       throw new InvalidInputError(
         `readiness.event does not match the listener's event pattern ${eventPattern}, so it would never arrive. Give a sample event the pattern matches. Nothing was created.`,
@@ -345,7 +368,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
         new PutRuleCommand({
           Name: name,
           EventBusName: v.eventBusName,
-          EventPattern: eventPattern,
+          EventPattern: rulePattern,
           State: 'ENABLED',
           Description: `eventprobe listener ${id} (run ${ctx.runId})${v.ruleName ? `, copy of rule ${v.ruleName}` : ''}`,
           Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
@@ -420,8 +443,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
       : { isControl: (entry: ReceivedEvent) => entry.raw.body.includes(token) }),
   });
 
-  if (v.readiness && readinessDetail) {
-    const readiness = v.readiness;
+  if (readiness && readinessDetail) {
     const detail = JSON.stringify(readinessDetail);
     const sending = new AbortController();
     // Puts the readiness event every `interval` until aborted (the sleep then throws).

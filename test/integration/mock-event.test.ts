@@ -141,6 +141,7 @@ describe('generateMockEvent + putEvents against the local emulator', () => {
     await eb.send(
       new PutTargetsCommand({ Rule: ruleName, EventBusName: bus, Targets: [{ Id: 'q', Arn: queueArn }] }),
     );
+    await aws.settleRules();
 
     const ids = await putEvents(eb, [event], { eventBusName: bus });
     expect(ids).toHaveLength(1);
