@@ -240,6 +240,8 @@ const applyAttributes = (queue: Queue, attributes: Record<string, string>): void
     delete queue.attributes.KmsMasterKeyId;
     delete queue.attributes.KmsDataKeyReusePeriodSeconds;
   }
+  // AWS shows the data key reuse period only with a KMS key (setting it without one is accepted and dropped).
+  if (!queue.attributes.KmsMasterKeyId) delete queue.attributes.KmsDataKeyReusePeriodSeconds;
 };
 
 /** AWS refuses a RedrivePolicy whose dead-letter queue does not exist (in this account and region). */
@@ -786,6 +788,8 @@ const listQueueTags: Operation<SqsState> = (input, ctx) => {
 };
 
 /** Adds a statement with Sid = Label to the queue policy (the legacy permission API). */
+const oneOrList = (items: string[]): string | string[] => (items.length === 1 ? (items[0] as string) : items);
+
 const addPermission: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
   const label = str(input.Label);
@@ -796,7 +800,7 @@ const addPermission: Operation<SqsState> = (input, ctx) => {
   if (actions.length === 0) throw sqsError.missingParameter('Actions');
   const policy = queue.attributes.Policy
     ? (JSON.parse(queue.attributes.Policy) as { Statement?: unknown })
-    : { Version: '2012-10-17', Id: `${queue.arn}/SQSDefaultPolicy`, Statement: [] };
+    : { Version: '2008-10-17', Id: `${queue.arn}/SQSDefaultPolicy`, Statement: [] };
   const statements = (
     Array.isArray(policy.Statement) ? policy.Statement : policy.Statement ? [policy.Statement] : []
   ) as Record<string, unknown>[];
@@ -805,8 +809,9 @@ const addPermission: Operation<SqsState> = (input, ctx) => {
   statements.push({
     Sid: label,
     Effect: 'Allow',
-    Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
-    Action: actions.map((a) => `SQS:${a}`),
+    // As AWS writes it: a single principal or action as a string, several as a list.
+    Principal: { AWS: oneOrList(accounts.map((a) => `arn:aws:iam::${a}:root`)) },
+    Action: oneOrList(actions.map((a) => `SQS:${a}`)),
     Resource: queue.arn,
   });
   queue.attributes.Policy = JSON.stringify({ ...policy, Statement: statements });
