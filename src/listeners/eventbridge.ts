@@ -19,7 +19,7 @@ import type { ProbeContext } from '../probe.js';
 import type { ListenerResources } from '../resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, randomId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
-import { sleep } from '../wait/index.js';
+import { isThrottling, sleep } from '../wait/index.js';
 import {
   EventBusNotFoundError,
   errorMessage,
@@ -449,22 +449,28 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
     // Puts the readiness event every `interval` until aborted (the sleep then throws).
     const put = async (): Promise<never> => {
       for (;;) {
-        const out = await events.send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: v.eventBusName,
-                Source: readiness.event.source,
-                DetailType: readiness.event.detailType,
-                Detail: detail,
-                Resources: [...(readiness.event.resources ?? [])],
-              },
-            ],
-          }),
-          { abortSignal: sending.signal },
-        );
-        if (out.FailedEntryCount) {
-          const entry = out.Entries?.[0];
+        // A throttled put (after the SDK's own retries) is tried again at the next interval.
+        const out = await events
+          .send(
+            new PutEventsCommand({
+              Entries: [
+                {
+                  EventBusName: v.eventBusName,
+                  Source: readiness.event.source,
+                  DetailType: readiness.event.detailType,
+                  Detail: detail,
+                  Resources: [...(readiness.event.resources ?? [])],
+                },
+              ],
+            }),
+            { abortSignal: sending.signal },
+          )
+          .catch((error: unknown) => {
+            if (isThrottling(error) && !sending.signal.aborted) return undefined;
+            throw error;
+          });
+        if (out?.FailedEntryCount) {
+          const entry = out?.Entries?.[0];
           throw new EventProbeError(
             `PutEvents rejected the readiness event: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? ''}`,
           );

@@ -23,6 +23,8 @@ export interface TestAws {
    * compare the order of events from a standard queue compare them sorted then.
    */
   readonly keepsOrder: boolean;
+  /** False when standard queues may deliver a message twice (the emulator under `realism`, and AWS). */
+  readonly exactlyOnce: boolean;
   /**
    * Waits until EventBridge rules created or changed before the call match (the emulator's longest
    * rule delay under `realism`; at once otherwise). For a test's own rule plumbing; listeners have
@@ -64,6 +66,7 @@ export const startTestAws = async (options: LocalAwsOptions = {}): Promise<TestA
       },
       local: undefined,
       keepsOrder: true,
+      exactlyOnce: true,
       settleRules: async () => {},
       close: async () => {},
     };
@@ -79,6 +82,7 @@ export const startTestAws = async (options: LocalAwsOptions = {}): Promise<TestA
     },
     local,
     keepsOrder: !local.emulator.realism.sqsReorder,
+    exactlyOnce: local.emulator.realism.sqsDuplicateRate === 0,
     settleRules: () => sleep(local.emulator.realism.ruleDelayMs[1]),
     close: () => local.close(),
   };

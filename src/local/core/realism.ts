@@ -200,11 +200,6 @@ export class RealismController {
     this.#random = prng(((seed ?? Math.floor(Math.random() * 2 ** 32)) ^ 0x5eed_a115) >>> 0);
   }
 
-  /** A uniform draw in [0, 1). */
-  random(): number {
-    return this.#random();
-  }
-
   /** A value in the range (its min when min === max, without using the dice). */
   draw([min, max]: readonly [number, number]): number {
     return min === max ? min : min + this.#random() * (max - min);

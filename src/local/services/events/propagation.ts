@@ -26,7 +26,7 @@ const viewOf = (rule: EventRule): RuleView => ({
 /**
  * Call after changing a rule (pattern, state, targets): with a rule delay, the change reaches
  * matching only after it, as on AWS, where a new rule matches nothing for a few seconds and a changed
- * one keeps its previous configuration meanwhile. `created`: the rule is new (it had no version).
+ * one keeps its previous configuration meanwhile.
  */
 export const ruleChanged = (rule: EventRule, ctx: OpContext<EventsState>): void => {
   const delay = ctx.emulator.realism.ruleDelay();
