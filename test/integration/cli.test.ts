@@ -71,7 +71,7 @@ describe('eventprobe CLI', () => {
       );
       const off = await runCli(['local', '--port', '0', '--realism', 'off'], capture().io);
       try {
-        expect(aws.server?.emulator.realism.ruleDelayMs).toEqual([250, 2_000]);
+        expect(aws.server?.emulator.realism.ruleDelayMs).toEqual([200, 1_500]);
         expect(aws.server?.emulator.realism.latency).toBeDefined();
         expect(json.server?.emulator.realism.ruleDelayMs).toEqual([10, 20]);
         expect(json.server?.emulator.realism.sqsReorder).toBe(true);

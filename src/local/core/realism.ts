@@ -60,7 +60,7 @@ export interface RealismOptions {
  * shows so that a suite stays quick while still exercising every behaviour.
  */
 export const AWS_REALISM: Readonly<RealismOptions> = Object.freeze({
-  ruleDelayMs: [250, 2_000] as const,
+  ruleDelayMs: [200, 1_500] as const,
   taggingLagMs: [1_000, 4_000] as const,
   queueDeletedRecentlyMs: 60_000,
   sqsDuplicateRate: 0.02,
