@@ -10,6 +10,58 @@ const exampleAliases = {
   eventprobe: src('index.ts'),
 };
 
+/**
+ * The library's integration files and the examples, run again on an emulator with AWS's timing
+ * (`realism: 'aws'`: rule delay, tagging lag, SQS duplicates and reordering, X-Ray lag, latency).
+ * The `local-*` files test the emulator's own behaviour (at once, by design) and are not in it.
+ * Only where the suite runs on the built-in emulator (no external endpoint, no real AWS).
+ */
+const AWS_TIMING_FILES = [
+  'cleanup',
+  'cli',
+  'cloudformation',
+  'kinesis-listener',
+  'mock-event',
+  'probe-listener',
+  'probe-wiring',
+  'reliability',
+  'sns-listener',
+  'tracing',
+  'vitest',
+].map((name) => `test/integration/${name}.test.ts`);
+const onEmulator =
+  !process.env.EVENTPROBE_TEST_ENDPOINT &&
+  !process.env.AWS_ENDPOINT_URL &&
+  process.env.EVENTPROBE_E2E !== '1';
+const awsTimingProjects = onEmulator
+  ? [
+      {
+        test: {
+          name: 'integration-aws-timing',
+          include: AWS_TIMING_FILES,
+          environment: 'node',
+          env: { EVENTPROBE_REALISM: 'aws', EVENTPROBE_READINESS: 'auto' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks' as const,
+        },
+      },
+      {
+        resolve: { alias: exampleAliases },
+        test: {
+          name: 'examples-aws-timing',
+          include: ['examples/**/*.test.ts'],
+          environment: 'node',
+          env: { EVENTPROBE_REALISM: 'aws', EVENTPROBE_READINESS: 'auto' },
+          globalSetup: ['examples/setup.ts'],
+          setupFiles: ['examples/env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ]
+  : [];
+
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
@@ -55,6 +107,7 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      ...awsTimingProjects,
     ],
     coverage: {
       provider: 'v8',

@@ -55,7 +55,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // suites read it the way a user's suite does: createProbe() and new XClient({}) with no options.
   const env: Record<string, string> = { AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' };
   if (!e2e && !process.env.AWS_ENDPOINT_URL) {
-    local = await startLocalAws();
+    // EVENTPROBE_REALISM=aws (the `examples-aws-timing` project): the emulator with AWS's timing.
+    const realism = project.config.env?.EVENTPROBE_REALISM ?? process.env.EVENTPROBE_REALISM;
+    local = await startLocalAws(realism === 'aws' ? { realism } : {});
+    if (realism === 'aws') log("the emulator runs with AWS's timing (realism: 'aws')");
     Object.assign(env, {
       AWS_ENDPOINT_URL: local.endpoint,
       AWS_ACCESS_KEY_ID: 'example',

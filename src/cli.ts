@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type AwsConfigOptions, ClientSet } from './config.js';
-import { EventProbeError } from './errors.js';
-import type { LocalAws } from './local/index.js';
+import { EventProbeError, InvalidInputError } from './errors.js';
+import type { LocalAws, Realism } from './local/index.js';
 import { createProbe } from './probe.js';
 import { runTraceCommand } from './tracing/cli.js';
 
@@ -21,10 +21,11 @@ export interface CliResult {
 export const USAGE = `Usage: eventprobe <command> [options]
 
 Commands:
-  local [--port N] [--host H] [--account-id ID] [--latency MS]
+  local [--port N] [--host H] [--account-id ID] [--latency MS] [--realism aws|off|JSON] [--seed N]
         Start the local AWS emulator and print its endpoint (default 127.0.0.1:4566;
         --port 0 picks a free port). Stops on Ctrl-C. --data-dir DIR keeps the state in DIR
         (loaded on start, saved on stop).
+        --realism aws gives it AWS's timing (rule delay, tagging lag, SQS duplicates, ...).
   sweep --tag KEY=VALUE... [--older-than MS] [--all] [--endpoint URL] [--region R]
         Remove eventprobe leftovers (marker-tagged listeners of earlier runs) that carry every
         given tag and are older than the grace period (default 1 h). --all sweeps every leftover.
@@ -40,6 +41,19 @@ AWS region, credentials and endpoint come from the usual AWS environment
 (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...) unless given as options.
 `;
 
+/** `--realism aws|off`, or a JSON object of RealismOptions (e.g. `'{"ruleDelayMs":[1000,3000]}'`). */
+const realismOption = (value: string): Realism => {
+  if (value === 'aws' || value === 'off') return value;
+  try {
+    return JSON.parse(value) as Realism;
+  } catch {
+    throw new InvalidInputError(
+      `--realism must be "aws", "off" or a JSON object of realism options; got ${JSON.stringify(value)}.`,
+      'realism',
+    );
+  }
+};
+
 const runLocal = async (args: string[], io: CliIo): Promise<CliResult> => {
   const { values } = parseArgs({
     args,
@@ -49,6 +63,8 @@ const runLocal = async (args: string[], io: CliIo): Promise<CliResult> => {
       'account-id': { type: 'string' },
       latency: { type: 'string' },
       'data-dir': { type: 'string' },
+      realism: { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   const { startLocalAws } = await import('./local/index.js');
@@ -58,6 +74,8 @@ const runLocal = async (args: string[], io: CliIo): Promise<CliResult> => {
     ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     ...(values.latency === undefined ? {} : { latencyMs: Number(values.latency) }),
     ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+    ...(values.realism === undefined ? {} : { realism: realismOption(values.realism) }),
+    ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   });
   io.stdout(`eventprobe local AWS emulator listening on ${server.endpoint} (account ${server.accountId})\n`);
   io.stdout(`  export AWS_ENDPOINT_URL=${server.endpoint}\n`);

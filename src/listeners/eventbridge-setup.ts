@@ -14,7 +14,7 @@ import { EventProbeError } from '../errors.js';
 import { LISTENER_TARGET_ID, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import type { SetupStep } from '../setup/engine.js';
-import { sleep } from '../wait/index.js';
+import { isThrottling, sleep } from '../wait/index.js';
 import type { QueueListener } from './listener.js';
 import { listenerQueueAttributes, listenerQueuePolicy } from './queue.js';
 import { ResourceRecord } from './record.js';
@@ -214,21 +214,27 @@ const putUntilAborted = async (
   const { event, interval } = input.readiness;
   const detail = JSON.stringify(input.detail);
   for (;;) {
-    const out = await events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: input.eventBusName,
-            Source: event.source,
-            DetailType: event.detailType,
-            Detail: detail,
-            Resources: [...(event.resources ?? [])],
-          },
-        ],
-      }),
-      { abortSignal: signal },
-    );
-    if (out.FailedEntryCount) {
+    // A throttled put (after the SDK's own retries) is tried again at the next interval.
+    const out = await events
+      .send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: input.eventBusName,
+              Source: event.source,
+              DetailType: event.detailType,
+              Detail: detail,
+              Resources: [...(event.resources ?? [])],
+            },
+          ],
+        }),
+        { abortSignal: signal },
+      )
+      .catch((error: unknown) => {
+        if (isThrottling(error) && !signal.aborted) return undefined;
+        throw error;
+      });
+    if (out?.FailedEntryCount) {
       const entry = out.Entries?.[0];
       throw new EventProbeError(
         `PutEvents rejected the readiness event: ${entry?.ErrorCode ?? 'unknown'}: ${entry?.ErrorMessage ?? ''}`,

@@ -27,6 +27,7 @@ import { planEventBridgeSetup, readinessStep } from './eventbridge-setup.js';
 import { QueueListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
 import { listenerUserTags } from './queue.js';
+import { autoReadiness } from './readiness.js';
 import type { EventBridgeEvent } from './types.js';
 
 /** `NODE_DEBUG=eventprobe` shows listener setup and undo. */
@@ -84,8 +85,16 @@ export interface AddListenerOptions {
   readonly eventPattern?: string | Readonly<Record<string, unknown>>;
   /** Tags for this listener's resources, on top of the probe's tags. Default `{}`. */
   readonly tags?: Tags;
-  /** Wait until the new rule delivers (see {@link ReadinessOptions}). Default: off. */
-  readonly readiness?: ReadinessOptions;
+  /**
+   * Wait until the new rule delivers before returning. `'auto'`: eventprobe's own marker event,
+   * matched only by the listener's rule (whose pattern becomes `{"$or": [pattern, marker]}`), so
+   * your system sees nothing; skipped when the copied target's constant `Input` (or a transformation
+   * showing no `$.detail` field) would hide the marker. An object: your sample event (see
+   * {@link ReadinessOptions}). Default: `'auto'` when the environment has
+   * `EVENTPROBE_READINESS=auto` (recommended against AWS, where a new rule takes seconds to match),
+   * else `'off'`.
+   */
+  readonly readiness?: ReadinessOptions | 'auto' | 'off';
   /** Cancels the setup; what was created is removed and the signal's reason is thrown. */
   readonly signal?: AbortSignal;
 }
@@ -110,7 +119,7 @@ interface Validated {
   readonly targetId: string | undefined;
   readonly eventPattern: string | undefined;
   readonly tags: Tags;
-  readonly readiness: ReadinessOptions | undefined;
+  readonly readiness: ReadinessOptions | 'auto' | 'off';
 }
 
 const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
@@ -153,7 +162,7 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     pattern = typeof eventPattern === 'string' ? eventPattern : JSON.stringify(eventPattern);
   }
   const tags = listenerUserTags(probeTags, options.tags);
-  if (readiness !== undefined) {
+  if (readiness !== undefined && readiness !== 'auto' && readiness !== 'off') {
     const event = readiness?.event;
     if (
       typeof event !== 'object' ||
@@ -169,7 +178,8 @@ const validate = (options: AddListenerOptions, probeTags: Tags): Validated => {
     if (readiness.timeout !== undefined) positiveNumber('readiness.timeout', readiness.timeout);
     if (readiness.interval !== undefined) positiveNumber('readiness.interval', readiness.interval);
   }
-  return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness };
+  const mode = readiness ?? (process.env.EVENTPROBE_READINESS === 'auto' ? 'auto' : 'off');
+  return { eventBusName, ruleName, targetId, eventPattern: pattern, tags, readiness: mode };
 };
 
 const readinessEnvelope = (
@@ -298,13 +308,28 @@ const copiedTransformation = (
   };
 };
 
-/** The readiness marker's detail, after checking that the marker can reach the queue at all. */
-const readinessDetailOf = (
-  v: Validated,
-  source: Source,
-  token: string,
-): Record<string, unknown> | undefined => {
-  if (!v.readiness) return undefined;
+/** Pause between automatic readiness events, in ms: short, as they reach no rule but the listener's. */
+const AUTO_READINESS_INTERVAL = 250;
+
+/** How the listener checks that its rule delivers: the marker event, its detail, the rule's pattern. */
+interface ReadinessPlan {
+  readonly readiness?: ReadinessOptions;
+  readonly detail?: Record<string, unknown>;
+  readonly eventPattern: string;
+}
+
+/** The readiness plan, after checking that the marker can reach the queue at all. */
+const readinessPlanOf = (v: Validated, source: Source, token: string): ReadinessPlan => {
+  if (v.readiness === 'off') return { eventPattern: source.eventPattern };
+  if (v.readiness === 'auto') {
+    const auto = autoReadiness(source.eventPattern, token, source.copied);
+    if (!auto) return { eventPattern: source.eventPattern };
+    return {
+      readiness: { event: auto.event, interval: AUTO_READINESS_INTERVAL },
+      detail: auto.event.detail,
+      eventPattern: auto.eventPattern,
+    };
+  }
   if (source.copied.Input !== undefined) {
     throw new InvalidInputError(
       `readiness cannot be checked through target "${v.targetId}": its constant Input hides the readiness marker. Omit readiness (or targetId). Nothing was created.`,
@@ -319,7 +344,7 @@ const readinessDetailOf = (
       'readiness.event',
     );
   }
-  return detail;
+  return { readiness: v.readiness, detail, eventPattern: source.eventPattern };
 };
 
 /**
@@ -337,13 +362,15 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
   const source = await readSource(ctx, v, signal);
   const id = newListenerId();
   const token = `eventprobe-readiness-${id}-${randomId(8)}`;
-  const readinessDetail = readinessDetailOf(v, source, token);
+  const plan = readinessPlanOf(v, source, token);
+  const readinessDetail = plan.detail;
   const setup = planEventBridgeSetup(ctx, {
     id,
     eventBusName: v.eventBusName,
     ruleName: v.ruleName,
     tags: v.tags,
     ...source,
+    eventPattern: plan.eventPattern,
   });
   let listener: QueueListener<TDetail, TEvent> | undefined;
   const build = (): QueueListener<TDetail, TEvent> => {
@@ -370,7 +397,7 @@ export const createEventBridgeListener = async <TDetail = unknown, TEvent = Even
     });
     return listener;
   };
-  const readiness = v.readiness;
+  const readiness = plan.readiness;
   const steps =
     readiness && readinessDetail
       ? [

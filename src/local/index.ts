@@ -17,6 +17,14 @@ export type { EmulatorSnapshot, PersistedState } from './core/emulator.js';
 export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
+export {
+  AWS_REALISM,
+  type LatencyProfile,
+  type MsRange,
+  type Realism,
+  RealismController,
+  type RealismOptions,
+} from './core/realism.js';
 export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 export {
   getXRayVisibility,
@@ -35,7 +43,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly host?: string;
   /**
    * Delays before X-Ray segments become visible to BatchGetTraces/GetTraceSummaries, to reproduce
-   * X-Ray's eventual consistency (e.g. a child visible before its parent). Default: visible at once.
+   * X-Ray's eventual consistency (e.g. a child visible before its parent). Wins over
+   * `realism.xrayVisibilityMs`. Default: visible at once (or as `realism` says).
    */
   readonly xrayVisibility?: XRayVisibilityOptions;
   /** Also listen for the X-Ray daemon's UDP protocol (default 127.0.0.1:2000). Default off. */
@@ -80,6 +89,10 @@ export interface LocalAws extends AsyncDisposable {
  * Starts the built-in local AWS emulator: one HTTP server that speaks the AWS wire protocols of
  * SQS, EventBridge, the Resource Groups Tagging API and the other services eventprobe uses.
  *
+ * By default it answers at once. `realism: 'aws'` gives it AWS's timing ({@link AWS_REALISM}): new
+ * rules match after a delay, the tagging API lags, standard queues duplicate and reorder, X-Ray
+ * segments show late, calls take a log-normal time; pass `seed` to replay a run.
+ *
  * @example
  * const aws = await startLocalAws();
  * const sqs = new SQSClient({ endpoint: aws.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -91,6 +104,11 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
   }
   const emulator = new Emulator(allServices, options);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
+  else if (emulator.realism.xrayVisibilityMs[1] > 0) {
+    // The realism profile's X-Ray ingestion lag: each segment on its own draw.
+    const range = emulator.realism.xrayVisibilityMs;
+    setXRayVisibility(emulator, { delay: () => emulator.realism.draw(range) });
+  }
   const dataDir = options.dataDir === undefined ? undefined : DataDir.open(options.dataDir, emulator);
   const save = (): void => {
     if (!dataDir) throw new Error('this emulator was started without a dataDir: there is nowhere to save to');

@@ -61,6 +61,38 @@ describe('eventprobe CLI', () => {
     }
   });
 
+  it.skipIf(emulatorOnly)(
+    'local --realism aws (or JSON options) and --seed set the AWS-timing profile',
+    async () => {
+      const aws = await runCli(['local', '--port', '0', '--realism', 'aws', '--seed', '5'], capture().io);
+      const json = await runCli(
+        ['local', '--port', '0', '--realism', '{"ruleDelayMs":[10,20],"sqsReorder":true}'],
+        capture().io,
+      );
+      const off = await runCli(['local', '--port', '0', '--realism', 'off'], capture().io);
+      try {
+        expect(aws.server?.emulator.realism.ruleDelayMs).toEqual([200, 1_500]);
+        expect(aws.server?.emulator.realism.latency).toBeDefined();
+        expect(json.server?.emulator.realism.ruleDelayMs).toEqual([10, 20]);
+        expect(json.server?.emulator.realism.sqsReorder).toBe(true);
+        expect(json.server?.emulator.realism.latency).toBeUndefined();
+        expect(off.server?.emulator.realism.sqsReorder).toBe(false);
+      } finally {
+        await Promise.all([aws.server?.close(), json.server?.close(), off.server?.close()]);
+      }
+      const bad = capture();
+      expect((await runCli(['local', '--port', '0', '--realism', 'fast'], bad.io)).code).toBe(1);
+      expect(bad.err()).toContain(
+        '--realism must be "aws", "off" or a JSON object of realism options; got "fast"',
+      );
+      const range = capture();
+      expect((await runCli(['local', '--port', '0', '--realism', '{"ruleDelayMs":-1}'], range.io)).code).toBe(
+        1,
+      );
+      expect(range.err()).toContain('realism.ruleDelayMs must be a finite number of ms >= 0');
+    },
+  );
+
   it('local reports a bad option', async () => {
     const c = capture();
     expect((await runCli(['local', '--port', '99999'], c.io)).code).toBe(1);

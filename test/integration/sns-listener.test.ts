@@ -162,7 +162,11 @@ describe('delivery', () => {
       blob: { DataType: 'Binary', BinaryValue: new Uint8Array([9]) },
     });
     await publish('no attributes');
-    const [first, second] = await listener.waitForEvents(undefined, { count: 2, timeout: 5_000 });
+    const both = await listener.waitForEvents(undefined, { count: 2, timeout: 5_000 });
+    // A standard queue keeps no order on AWS (the emulator under realism neither): then by content.
+    const [first, second] = aws.keepsOrder
+      ? both
+      : [both.find((e) => e.message !== 'no attributes'), both.find((e) => e.message === 'no attributes')];
     expect(first).toMatchObject({
       message: { n: 1 },
       topicArn,
@@ -173,7 +177,7 @@ describe('delivery', () => {
       },
     });
     expect(Math.abs(Date.parse(first?.timestamp as string) - Date.now())).toBeLessThan(60_000);
-    expect(first?.messageId).toBe(listener.received[0]?.raw.messageId);
+    expect(first?.messageId).toBe(listener.received[both.indexOf(first as never)]?.raw.messageId);
     expect(second).toMatchObject({ message: 'no attributes', messageAttributes: {} });
   });
 
@@ -197,7 +201,10 @@ describe('delivery', () => {
       within: 300,
     });
     expect(listener.events.filter((e) => e.messageId === id)).toHaveLength(1);
-    expect((listener as unknown as { duplicates: number }).duplicates).toBe(1);
+    const { duplicates } = listener as unknown as { duplicates: number };
+    // SQS itself may deliver a message twice (the emulator under realism too): more duplicates, never fewer.
+    if (aws.exactlyOnce) expect(duplicates).toBe(1);
+    else expect(duplicates).toBeGreaterThanOrEqual(1);
   });
 
   it('applies a filter policy on message attributes', async () => {

@@ -116,6 +116,7 @@ describe('withTracing', () => {
       }),
     );
     await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'q', Arn: arn }] }));
+    await aws.settleRules();
     const tracing = withTracing(events);
     const root = tracing.mintRoot();
     await events.send(

@@ -4,6 +4,7 @@ import type { OpContext } from './context.js';
 import { AwsError } from './errors.js';
 import { FaultController, type FaultOptions } from './faults.js';
 import { fromJsonState, toJsonState } from './persist.js';
+import { type Realism, RealismController } from './realism.js';
 import type { AnyService, ProtocolName, ServiceDefinition } from './service.js';
 
 export interface EmulatorOptions extends FaultOptions {
@@ -11,6 +12,13 @@ export interface EmulatorOptions extends FaultOptions {
   readonly accountId?: string;
   /** Milliseconds since the epoch; lets tests move time. Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * AWS's timing: `'aws'` turns on every behaviour of {@link AWS_REALISM} (rule propagation delay,
+   * tagging API lag, SQS duplicates and reordering, X-Ray ingestion delay, log-normal latency);
+   * an object turns on only its fields. Default `'off'` (everything at once), except that a deleted
+   * queue's name stays taken for 60 s as on AWS (`{ queueDeletedRecentlyMs: 0 }` turns that off).
+   */
+  readonly realism?: Realism;
 }
 
 export interface InvokeOptions {
@@ -66,6 +74,8 @@ export const endpointOf = (headers: Readonly<Record<string, string>> | undefined
 export class Emulator {
   readonly accountId: string;
   readonly faults: FaultController;
+  /** The AWS-timing settings and dice (see `realism`). */
+  readonly realism: RealismController;
   readonly #services = new Map<string, ServiceDefinition<unknown>>();
   readonly #states = new Map<string, unknown>();
   readonly #clock: () => number;
@@ -78,6 +88,7 @@ export class Emulator {
     }
     this.#clock = options.clock ?? Date.now;
     this.faults = new FaultController(options);
+    this.realism = new RealismController(options.realism, options.seed);
     for (const service of services) {
       this.#services.set(service.signingName, service);
     }
@@ -147,7 +158,7 @@ export class Emulator {
     const signal = options.signal
       ? AbortSignal.any([options.signal, this.#closing.signal])
       : this.#closing.signal;
-    const latency = this.faults.latencyFor(signingName, operation);
+    const latency = this.faults.latencyFor(signingName, operation) + this.realism.latencyFor(signingName);
     if (latency > 0) await sleep(latency, undefined, { signal }).catch(() => undefined);
     const fault = this.faults.faultFor(signingName, operation);
     if (fault) throw fault;
@@ -164,7 +175,24 @@ export class Emulator {
       endpoint: options.endpoint ?? endpointOf(options.headers),
       emulator: this,
     };
-    return await handler(input, ctx);
+    try {
+      return await handler(input, ctx);
+    } finally {
+      if (this.realism.tagsLag) this.#observeTags(signingName, options.region);
+    }
+  }
+
+  /** Lets the lagging tagging view see what this call changed (the tagging API: every service). */
+  #observeTags(signingName: string, region: string): void {
+    for (const service of this.#services.values()) {
+      if (!service.tagging || (signingName !== 'tagging' && service.signingName !== signingName)) continue;
+      const key = `${service.signingName}/${region}`;
+      this.realism.observeTags(
+        key,
+        service.tagging.list(this.state(service.signingName, region)),
+        this.now(),
+      );
+    }
   }
 
   /**

@@ -3,13 +3,9 @@ import type { Operation } from './context.js';
 /** The AWS wire protocols the emulator speaks; each is one module in `local/protocols/`. */
 export type ProtocolName = 'json' | 'query' | 'rest-json' | 'rest-xml';
 
-/** A resource as the Resource Groups Tagging API sees it. */
-export interface TaggedResource {
-  readonly arn: string;
-  /** `service` or `service:type`, as in ResourceTypeFilters: `sqs`, `events:rule`, `sns`, ... */
-  readonly resourceType: string;
-  readonly tags: Readonly<Record<string, string>>;
-}
+export type { TaggedResource } from './tagged.js';
+
+import type { TaggedResource } from './tagged.js';
 
 /** Lets the tagging API see and change a service's tags without knowing its state. */
 export interface TaggingHooks<S> {

@@ -4,6 +4,7 @@ import type { Emulator } from '../../core/emulator.js';
 import { AwsError } from '../../core/errors.js';
 import { deliverToQueue, type InboundMessage } from '../sqs/delivery.js';
 import { type EventEnvelope, targetBody } from './input.js';
+import { liveRule } from './propagation.js';
 import { busNameOf, type EventRule, type EventsState } from './state.js';
 import { isoSeconds } from './validate.js';
 
@@ -46,8 +47,6 @@ const missing = (name: string) => ({
   ErrorMessage: `Parameter ${name} is not valid. Reason: ${name} is a required argument.`,
 });
 
-const isEnabled = (rule: EventRule): boolean => rule.state !== 'DISABLED';
-
 /**
  * Sends one event to every target of every enabled rule on its bus whose pattern matches. Only
  * SQS targets receive anything here; other target kinds (Lambda, SNS, Kinesis, ...) are accepted by
@@ -60,16 +59,19 @@ const deliver = (
   traceHeader: string | undefined,
   ingestionTime: string,
 ): void => {
+  const now = emulator.now();
   for (const rule of rules) {
-    if (!isEnabled(rule) || !rule.matcher) continue;
+    // What matching sees of the rule: with a rule delay, its configuration of a moment ago.
+    const live = liveRule(rule, now);
+    if (!live?.enabled || !live.matcher) continue;
     let matched = false;
     try {
-      matched = rule.matcher(event);
+      matched = live.matcher(event);
     } catch {
       matched = false;
     }
     if (!matched) continue;
-    for (const target of rule.targets.values()) {
+    for (const target of live.targets) {
       const lambda = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(target.Arn);
       if (!lambda && !/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // other targets: delivery is a no-op
       const body = targetBody(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime });

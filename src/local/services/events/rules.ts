@@ -2,6 +2,7 @@ import { InvalidEventPatternError } from '../../../errors.js';
 import { type CompiledEventPattern, compileEventPattern } from '../../../events/pattern.js';
 import type { Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { ruleChanged } from './propagation.js';
 import { DEFAULT_BUS, type EventRule, type EventsState, getBus, getRule, ruleArn } from './state.js';
 import { checkName, paginate, tagList, violationsError } from './validate.js';
 
@@ -95,6 +96,7 @@ export const putRule: Op = (input, ctx) => {
   rule.description = typeof input.Description === 'string' ? input.Description : undefined;
   rule.roleArn = optionalString(input.RoleArn);
   for (const [k, v] of tags) rule.tags.set(k, v);
+  ruleChanged(rule, ctx);
   return { RuleArn: rule.arn };
 };
 
@@ -128,7 +130,9 @@ export const deleteRule: Op = (input, ctx) => {
 const setState =
   (state: string): Op =>
   (input, ctx) => {
-    getRule(ctx.state, input, ctx.emulator.now()).state = state;
+    const rule = getRule(ctx.state, input, ctx.emulator.now());
+    rule.state = state;
+    ruleChanged(rule, ctx);
     return {};
   };
 

@@ -6,6 +6,7 @@ import {
   parseJsonPath,
   templatePlaceholders,
 } from './input.js';
+import { ruleChanged } from './propagation.js';
 import { type EventsState, type EventTarget, getRule } from './state.js';
 import { nameViolations, paginate, type Violation, violationsError } from './validate.js';
 
@@ -162,6 +163,7 @@ export const putTargets: Op = (input, ctx) => {
     };
     rule.targets.set(target.Id, target);
   }
+  ruleChanged(rule, ctx);
   return { FailedEntryCount: failed.length, FailedEntries: failed };
 };
 
@@ -178,5 +180,6 @@ export const removeTargets: Op = (input, ctx) => {
     throw violationsError([{ value: null, at: 'ids', constraint: 'Member must not be null' }]);
   }
   for (const id of ids) rule.targets.delete(String(id));
+  ruleChanged(rule, ctx);
   return { FailedEntryCount: 0, FailedEntries: [] };
 };

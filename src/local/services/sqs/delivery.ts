@@ -93,6 +93,7 @@ export const deliverToQueue = (
         senderId: serviceSenderId(origin.principal),
       },
       emulator.now(),
+      emulator.realism,
     );
     return { ok: true, messageId: result.MessageId };
   } catch (err) {

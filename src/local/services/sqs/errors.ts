@@ -90,6 +90,13 @@ export const sqsError = {
       400,
       'AWS.SimpleQueueService.MessageNotInflight',
     ),
+  queueDeletedRecently: (): AwsError =>
+    new AwsError(
+      'QueueDeletedRecently',
+      'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
+      400,
+      'AWS.SimpleQueueService.QueueDeletedRecently',
+    ),
   purgeInProgress: (name: string): AwsError =>
     new AwsError(
       'PurgeQueueInProgress',

@@ -51,12 +51,15 @@ export interface SqsState {
   readonly accountId: string;
   readonly region: string;
   readonly queues: Map<string, Queue>;
+  /** When each deleted queue name was deleted (epoch ms): the name stays taken for a while, as on AWS. */
+  readonly deletedAt: Map<string, number>;
 }
 
 export const createSqsState = (scope: { accountId: string; region: string }): SqsState => ({
   accountId: scope.accountId,
   region: scope.region,
   queues: new Map(),
+  deletedAt: new Map(),
 });
 
 export const DEFAULT_ATTRIBUTES: Readonly<Record<string, string>> = {
@@ -194,7 +197,7 @@ export interface SendResult {
 }
 
 /** Validates and enqueues one message; wakes long polls. Throws AwsErrors as SendMessage would. */
-export const enqueue = (queue: Queue, input: NewMessage, now: number): SendResult => {
+export const enqueue = (queue: Queue, input: NewMessage, now: number, dice?: DeliveryDice): SendResult => {
   const { body } = input;
   if (body === undefined || body === null || body === '') throw sqsError.missingParameter('MessageBody');
   if (typeof body !== 'string') throw sqsError.invalidParameterValue('MessageBody must be a string.');
@@ -289,7 +292,7 @@ export const enqueue = (queue: Queue, input: NewMessage, now: number): SendResul
       messageId,
     });
   }
-  return push(queue, {
+  const result = push(queue, {
     body,
     attributes,
     delay,
@@ -300,6 +303,10 @@ export const enqueue = (queue: Queue, input: NewMessage, now: number): SendResul
     sequenceNumber: undefined,
     messageId: randomUUID(),
   });
+  // At-least-once: a standard queue may keep a second copy, delivered on its own.
+  const sent = queue.messages.at(-1);
+  if (sent && dice?.duplicate()) queue.messages.push({ ...sent });
+  return result;
 };
 
 const push = (
@@ -345,7 +352,22 @@ const push = (
 };
 
 /** Takes up to `max` receivable messages, making them invisible for `visibilityTimeout` seconds. */
-export const take = (queue: Queue, max: number, visibilityTimeout: number, now: number): SqsMessage[] => {
+/** What a queue needs of the emulator's AWS timing (`realism`): duplicates and reordering. */
+export interface DeliveryDice {
+  /** True for a message a standard queue delivers twice. */
+  duplicate(): boolean;
+  /** Standard queues receive in no particular order. */
+  readonly sqsReorder: boolean;
+  shuffle<T>(items: readonly T[]): T[];
+}
+
+export const take = (
+  queue: Queue,
+  max: number,
+  visibilityTimeout: number,
+  now: number,
+  dice?: DeliveryDice,
+): SqsMessage[] => {
   expire(queue, now);
   const out: SqsMessage[] = [];
   const blockedGroups = new Set<string>();
@@ -353,7 +375,9 @@ export const take = (queue: Queue, max: number, visibilityTimeout: number, now: 
     for (const m of queue.messages)
       if (m.visibleAt > now && m.receiveCount > 0 && m.groupId) blockedGroups.add(m.groupId);
   }
-  for (const m of queue.messages) {
+  // Standard queues keep no order on AWS (best effort); FIFO queues always do.
+  const candidates = dice?.sqsReorder && !queue.fifo ? dice.shuffle(queue.messages) : queue.messages;
+  for (const m of candidates) {
     if (out.length >= max) break;
     if (queue.fifo && m.groupId !== undefined) {
       if (blockedGroups.has(m.groupId)) continue;

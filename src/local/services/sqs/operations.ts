@@ -187,6 +187,11 @@ const validateAttributes = (
           if (typeof rp.deadLetterTargetArn !== 'string' || !Number.isInteger(max) || max < 1 || max > 1000) {
             throw invalid('Redrive policy needs deadLetterTargetArn and maxReceiveCount between 1 and 1000.');
           }
+          // AWS stores (and reads back) maxReceiveCount as a number, whether it was sent as one or as a string.
+          attributes[name] = JSON.stringify({
+            deadLetterTargetArn: rp.deadLetterTargetArn,
+            maxReceiveCount: max,
+          });
         }
         break;
       default:
@@ -225,6 +230,8 @@ const applyAttributes = (queue: Queue, attributes: Record<string, string>): void
     delete queue.attributes.KmsMasterKeyId;
     delete queue.attributes.KmsDataKeyReusePeriodSeconds;
   }
+  // AWS shows the data key reuse period only with a KMS key (setting it without one is accepted and dropped).
+  if (!queue.attributes.KmsMasterKeyId) delete queue.attributes.KmsDataKeyReusePeriodSeconds;
 };
 
 /** AWS refuses a RedrivePolicy whose dead-letter queue does not exist (in this account and region). */
@@ -279,6 +286,11 @@ const createQueue: Operation<SqsState> = (input, ctx) => {
   checkDeadLetterTarget(ctx, attributes);
   const existing = ctx.state.queues.get(name);
   const now = ctx.emulator.now();
+  const deletedAt = ctx.state.deletedAt.get(name);
+  if (!existing && deletedAt !== undefined) {
+    if (now - deletedAt < ctx.emulator.realism.queueDeletedRecentlyMs) throw sqsError.queueDeletedRecently();
+    ctx.state.deletedAt.delete(name);
+  }
   if (existing) {
     const current = allAttributes(existing, now);
     for (const [k, v] of Object.entries(attributes)) {
@@ -407,6 +419,7 @@ const listDeadLetterSourceQueues: Operation<SqsState> = (input, ctx) => {
 const deleteQueue: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
   ctx.state.queues.delete(queue.name);
+  ctx.state.deletedAt.set(queue.name, ctx.emulator.now());
   queue.messages = [];
   wake(queue);
   return {};
@@ -452,6 +465,7 @@ const sendOne = (queue: Queue, entry: Input, ctx: Ctx): Record<string, unknown> 
       senderId: ctx.accountId,
     },
     ctx.emulator.now(),
+    ctx.emulator.realism,
   );
   const md5System = md5OfAttributes(system);
   return { ...result, ...(md5System ? { MD5OfMessageSystemAttributes: md5System } : {}) };
@@ -616,6 +630,7 @@ const receiveMessage: Operation<SqsState> = async (input, ctx) => {
       max,
       visibilityGiven ? visibility : numberAttribute(queue, 'VisibilityTimeout'),
       now,
+      ctx.emulator.realism,
     );
     const remaining = deadline - Date.now();
     if (messages.length > 0 || remaining <= 0 || ctx.signal.aborted) break;
@@ -650,7 +665,10 @@ const messageFor = (
   const parsed = parseReceiptHandle(handle);
   if (!parsed || parsed.arn !== queue.arn) throw sqsError.receiptHandleIsInvalid(String(handle));
   return {
-    message: queue.messages.find((m) => m.messageId === parsed.messageId),
+    // The entry this handle was issued for (a duplicate shares its message id), else by message id.
+    message:
+      queue.messages.find((m) => m.receiptHandle === handle) ??
+      queue.messages.find((m) => m.messageId === parsed.messageId),
     receiveCount: parsed.receiveCount,
   };
 };
@@ -760,6 +778,8 @@ const listQueueTags: Operation<SqsState> = (input, ctx) => {
 };
 
 /** Adds a statement with Sid = Label to the queue policy (the legacy permission API). */
+const oneOrList = (items: string[]): string | string[] => (items.length === 1 ? (items[0] as string) : items);
+
 const addPermission: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
   const label = str(input.Label);
@@ -770,7 +790,7 @@ const addPermission: Operation<SqsState> = (input, ctx) => {
   if (actions.length === 0) throw sqsError.missingParameter('Actions');
   const policy = queue.attributes.Policy
     ? (JSON.parse(queue.attributes.Policy) as { Statement?: unknown })
-    : { Version: '2012-10-17', Id: `${queue.arn}/SQSDefaultPolicy`, Statement: [] };
+    : { Version: '2008-10-17', Id: `${queue.arn}/SQSDefaultPolicy`, Statement: [] };
   const statements = (
     Array.isArray(policy.Statement) ? policy.Statement : policy.Statement ? [policy.Statement] : []
   ) as Record<string, unknown>[];
@@ -779,8 +799,9 @@ const addPermission: Operation<SqsState> = (input, ctx) => {
   statements.push({
     Sid: label,
     Effect: 'Allow',
-    Principal: { AWS: accounts.map((a) => globalArn('iam', ctx.region, a, 'root')) },
-    Action: actions.map((a) => `SQS:${a}`),
+    // As AWS writes it: a single principal or action as a string, several as a list.
+    Principal: { AWS: oneOrList(accounts.map((a) => globalArn('iam', ctx.region, a, 'root'))) },
+    Action: oneOrList(actions.map((a) => `SQS:${a}`)),
     Resource: queue.arn,
   });
   queue.attributes.Policy = JSON.stringify({ ...policy, Statement: statements });

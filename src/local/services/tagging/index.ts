@@ -8,11 +8,23 @@ type Op = Operation<TaggingState>;
 
 const invalid = (message: string): AwsError => new AwsError('InvalidParameterException', message);
 
-/** Every resource that some service reports in the caller's region, with its owning service. */
-const allResources = (ctx: OpContext<TaggingState>): TaggedResource[] =>
-  ctx.emulator.services.flatMap((service) =>
-    service.tagging ? service.tagging.list(ctx.emulator.state(service.signingName, ctx.region)) : [],
-  );
+/**
+ * Every resource that some service reports in the caller's region, with its owning service. With a
+ * tagging lag (`realism.taggingLagMs`), what was true one lag ago: new resources and tag changes show
+ * late, deleted resources stay listed for a while, as AWS's eventually consistent index does.
+ */
+const allResources = (ctx: OpContext<TaggingState>): TaggedResource[] => {
+  const { realism } = ctx.emulator;
+  const now = ctx.emulator.now();
+  return ctx.emulator.services.flatMap((service) => {
+    if (!service.tagging) return [];
+    const current = service.tagging.list(ctx.emulator.state(service.signingName, ctx.region));
+    if (!realism.tagsLag) return current;
+    const key = `${service.signingName}/${ctx.region}`;
+    realism.observeTags(key, current, now);
+    return realism.taggedView(key, now);
+  });
+};
 
 /** `sqs` matches `sqs` and `sqs:*`; `events:rule` matches `events:rule` (and a service reporting plain `events`). */
 const typeMatches = (filter: string, type: string): boolean => {
