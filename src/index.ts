@@ -23,12 +23,15 @@ export {
 } from './cloudformation/index.js';
 export type { AwsConfigOptions, Clock, CredentialsOption, ProbeClients } from './config.js';
 export {
+  AwsConfigError,
   CleanupError,
+  EndpointConnectionError,
   EventProbeError,
   type EventProbeErrorOptions,
   InvalidEventPatternError,
   InvalidInputError,
   ListenerSetupError,
+  RequestTimeoutError,
   SchemaUnsupportedError,
   StackOutputMissingError,
   TimeoutError,

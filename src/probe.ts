@@ -8,7 +8,14 @@ import {
   sweep as sweepOf,
 } from './cleanup/index.js';
 import { getPhysicalIdFromStack, getStackOutputs, type StackLookupOptions } from './cloudformation/index.js';
-import { type AwsConfigOptions, ClientSet, type Clock, type ProbeClients, systemClock } from './config.js';
+import {
+  type AwsConfigOptions,
+  ClientSet,
+  type Clock,
+  type ClockOption,
+  type ProbeClients,
+  toClock,
+} from './config.js';
 import { InvalidInputError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
@@ -51,8 +58,8 @@ export interface ProbeOptions extends AwsConfigOptions {
   readonly tags?: Tags;
   /** This run's id (in every resource's tags). Default: a new time-ordered random id. */
   readonly runId?: string;
-  /** Time source for creation tags and sweep's grace period. Default: the system clock. */
-  readonly clock?: Clock;
+  /** Time source for creation tags and sweep's grace period: `{ now() }` or `() => number` (ms since the epoch, as the emulator takes it). Default: the system clock. */
+  readonly clock?: ClockOption;
 }
 
 /**
@@ -176,13 +183,7 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
   }
   const tags = validateUserTags(options.tags, 'tags');
   const runId = options.runId === undefined ? undefined : validateRunId(options.runId);
-  const clock = options.clock ?? systemClock;
-  if (typeof clock?.now !== 'function') {
-    throw new InvalidInputError(
-      'clock must be an object with a now() method returning ms since the epoch.',
-      'clock',
-    );
-  }
+  const clock = toClock(options.clock);
   const clientSet = new ClientSet(options);
   const ctx: ProbeContext = {
     clients: clientSet,

@@ -8,8 +8,8 @@ import type { AnyService, ServiceDefinition } from './service.js';
 export interface EmulatorOptions extends FaultOptions {
   /** The account id in every ARN. Default `000000000000`. */
   readonly accountId?: string;
-  /** Milliseconds since the epoch; lets tests move time. Default `Date.now`. */
-  readonly clock?: () => number;
+  /** Milliseconds since the epoch; lets tests move time: `() => number` or a probe-style `{ now() }`. Default `Date.now`. */
+  readonly clock?: (() => number) | { now(): number };
 }
 
 export interface InvokeOptions {
@@ -36,7 +36,8 @@ export class Emulator {
     if (!/^\d{12}$/.test(this.accountId)) {
       throw new TypeError(`accountId must be 12 digits, got "${this.accountId}"`);
     }
-    this.#clock = options.clock ?? Date.now;
+    const clock = options.clock ?? Date.now;
+    this.#clock = typeof clock === 'function' ? clock : () => clock.now();
     this.faults = new FaultController(options);
     for (const service of services) {
       this.#services.set(service.signingName, service);
