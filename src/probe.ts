@@ -39,6 +39,16 @@ import {
 } from './tracing/fetch.js';
 import type { TraceTree } from './tracing/tree.js';
 
+/** `probe.getStackOutputs(stack, names?, options?)`: typed by the names asked for (`['A', 'B']` → `Record<'A' | 'B', string>`). */
+export interface StackOutputsFunction {
+  <const K extends string>(
+    stack: string,
+    names: readonly K[],
+    options?: StackLookupOptions,
+  ): Promise<Record<K, string>>;
+  (stack: string, names?: readonly string[], options?: StackLookupOptions): Promise<Record<string, string>>;
+}
+
 /**
  * What a probe shares with its listeners and with cleanup: its clients, run id, user tags, clock,
  * and what it has created so far (by listener id, kept current during setup so that a crash half-way
@@ -115,17 +125,9 @@ export interface Probe extends AsyncDisposable {
    * @throws StackOutputMissingError listing every missing name (and the outputs that exist), or when the stack does not exist.
    * IAM: cloudformation:DescribeStacks.
    */
-  getStackOutputs(
-    stack: string,
-    names?: readonly string[],
-    options?: StackLookupOptions,
-  ): Promise<Record<string, string>>;
+  getStackOutputs: StackOutputsFunction;
   /** Alias of {@link Probe.getStackOutputs}. */
-  stackOutputs(
-    stack: string,
-    names?: readonly string[],
-    options?: StackLookupOptions,
-  ): Promise<Record<string, string>>;
+  stackOutputs: StackOutputsFunction;
   /**
    * The physical id of a stack resource by logical id (a queue's URL, a rule's `bus|rule` id, ...).
    * IAM: cloudformation:DescribeStackResource (and DescribeStackResources for the error's list of ids).
@@ -223,6 +225,11 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     );
   };
 
+  const stackOutputs: StackOutputsFunction = (
+    stack: string,
+    names?: readonly string[],
+    lookupOptions?: StackLookupOptions,
+  ) => getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions);
   const probe: Probe = {
     runId: ctx.runId,
     tags,
@@ -247,10 +254,8 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
       if (Array.isArray(removeOptions?.ids)) await haltAll(removeOptions.ids);
       return removeListenersOf(ctx, removeOptions);
     },
-    getStackOutputs: (stack, names, lookupOptions) =>
-      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
-    stackOutputs: (stack, names, lookupOptions) =>
-      getStackOutputs(clientSet.get('cloudFormation'), stack, names, lookupOptions),
+    getStackOutputs: stackOutputs,
+    stackOutputs,
     getPhysicalIdFromStack: (logicalId, stack, lookupOptions) =>
       getPhysicalIdFromStack(clientSet.get('cloudFormation'), logicalId, stack, lookupOptions),
     getTraceTree: (header, traceOptions) => getTraceTree(clientSet.get('xray'), header, traceOptions),
