@@ -27,8 +27,11 @@ import {
   type TestArtifactBase,
   type TestAttachment,
   type TestContext,
+  TestRunner,
 } from 'vitest';
-import { getCurrentTest } from 'vitest/suite';
+
+const getCurrentTest = () => TestRunner.getCurrentTest();
+
 import { ArtifactRecorder, DEFAULT_ARTIFACTS_DIR, recordProbe, writeArtifacts } from './artifacts.js';
 import type { SweepOptions } from './cleanup/index.js';
 import { InvalidInputError } from './errors.js';
