@@ -130,7 +130,7 @@ Then, in another shell:
 };
 
 /** "6 left alone: 5 within the grace period, 1 created by this run" and what to do about it. */
-const explainSkipped = (skipped: readonly { reason: string }[], olderThanGiven: boolean): string => {
+export const explainSkipped = (skipped: readonly { reason: string }[], olderThanGiven: boolean): string => {
   if (skipped.length === 0) return '';
   const counts = new Map<string, number>();
   for (const { reason } of skipped) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorState, TEST_TAG, tagValueOf } from '../../src/artifacts.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { EventTimeoutError } from '../../src/listeners/errors.js';
@@ -86,8 +86,32 @@ describe('waits inside the test timeout', () => {
     expect(listener.stopped).toBe(false);
   });
 
-  it('outside a test there is no budget', () => {
+  it('inside a test there is a budget', () => {
     expect(testBudgetMs()).toBeGreaterThan(0);
+  });
+
+  it('errors other than a timeout pass through a shortened wait untouched', { timeout: 1_500 }, async () => {
+    const listener = await probe.addListener({ eventBusName: BUS, eventPattern: { source: ['shop'] } });
+    await listener.stop();
+    const error = (await listener.waitForEvent().catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('ListenerStoppedError');
+    expect(error.message).not.toContain('shortened');
+  });
+});
+
+describe('outside a test (hooks)', () => {
+  const quiet = useProbe({ ...aws.clientConfig, sweep: false, artifacts: false });
+  let budget: number | undefined = -1;
+  let polled: unknown[] = [];
+  beforeAll(async () => {
+    budget = testBudgetMs();
+    const listener = await quiet.addListener({ eventBusName: BUS, eventPattern: { source: ['hook'] } });
+    polled = await listener.pollEvents({ waitTimeSeconds: 0.1 });
+  });
+
+  it('waits keep their own timeouts, and listeners carry no test tag', async () => {
+    expect(budget).toBeUndefined();
+    expect(polled).toEqual([]);
   });
 });
 

@@ -83,3 +83,24 @@ describe('eventprobe/jest', () => {
     fresh.useProbe({ ...config, sweep: false }); // from the globals
   });
 });
+
+describe('eventprobe/jest matchers', () => {
+  const ctx = { isNot: false, equals: (a: unknown, b: unknown) => Object.is(a, b) };
+  it('wait with their own defaults (Jest does not tell a test its timeout)', async () => {
+    const seen: unknown[] = [];
+    const listener = {
+      waitForEvent: async (_m: unknown, options: unknown) => {
+        seen.push(options);
+        return { id: 'e' };
+      },
+      expectNoEvent: async (_m: unknown, options: unknown) => {
+        seen.push(options);
+      },
+    };
+    expect((await eventProbeMatchers.toReceiveEvent.call(ctx, listener)).pass).toBe(true);
+    expect((await eventProbeMatchers.toReceiveEvent.call({ ...ctx, isNot: true }, listener)).pass).toBe(
+      false,
+    );
+    expect(seen).toEqual([{ timeout: 30_000 }, { within: 5_000 }]);
+  });
+});
