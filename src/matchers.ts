@@ -95,15 +95,18 @@ export const makeToReceiveEvent = (budgetMs: () => number | undefined = () => un
         return { pass: true, message: () => error.message };
       }
     }
+    const timeout = windowOf(DEFAULT_RECEIVE_TIMEOUT_MS);
+    const note =
+      timeout < (options.timeout ?? DEFAULT_RECEIVE_TIMEOUT_MS)
+        ? ` (the default ${DEFAULT_RECEIVE_TIMEOUT_MS} ms was shortened to ${timeout} ms to end before the test's timeout;` +
+          ' give the test more time, e.g. it(name, fn, 60_000), or pass { timeout }.)'
+        : '';
     try {
-      const event = await received.waitForEvent(match, {
-        timeout: windowOf(DEFAULT_RECEIVE_TIMEOUT_MS),
-        ...signalOption,
-      });
+      const event = await received.waitForEvent(match, { timeout, ...signalOption });
       return { pass: true, message: () => `received a matching event: ${preview(event)}` };
     } catch (error) {
       if (!(error instanceof EventTimeoutError)) throw error;
-      return { pass: false, message: () => error.message };
+      return { pass: false, message: () => `${error.message}${note}` };
     }
   };
 
