@@ -29,7 +29,7 @@ const slug = (text: string): string =>
   text
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 120) || 'test';
+    .slice(0, 120);
 
 /** What a probe under test remembers for its artifacts. */
 export class ArtifactRecorder {
@@ -113,7 +113,7 @@ export const recordProbe = (
   recorder: ArtifactRecorder,
   testName: () => string | undefined,
   /** Applied to every listener before it is handed out (e.g. to fit waits into the test's time). */
-  wrap: <L extends Listener<unknown, unknown>>(listener: L) => L = (listener) => listener,
+  wrap: <L extends Listener<unknown, unknown>>(listener: L) => L,
 ): void => {
   const { addListener, addSnsListener, addKinesisListener, getTraceTree, retryGetTraceTreeUntil } = probe;
   const withTestTag = <O extends { readonly tags?: Readonly<Record<string, string>> }>(options: O): O => {

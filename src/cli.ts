@@ -287,7 +287,7 @@ const connectionErrorIn = (error: unknown, depth = 0): EndpointConnectionError |
 const describeError = (command: string, error: unknown): string => {
   const connection = connectionErrorIn(error);
   if (connection) return `eventprobe ${command}: ${connection.message}\n`;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error as Error).message;
   const help = error instanceof CliUsageError ? ` Run \`eventprobe ${command} --help\` for the options.` : '';
   return `eventprobe ${command}: ${message}${help}\n`;
 };

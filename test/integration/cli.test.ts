@@ -211,5 +211,23 @@ describe('eventprobe CLI', () => {
     );
     expect(result.code).toBe(1);
     expect(c.err()).toMatch(/eventprobe trace: .*1-5759e988-bd862e3fe1be46a994272793/);
+    const flags = capture();
+    const withFlags = await runCli(
+      [
+        'trace',
+        '1-5759e988-bd862e3fe1be46a994272793',
+        '--linked',
+        '--segments-only',
+        '--max-depth',
+        '2',
+        '--endpoint',
+        aws.endpoint as string,
+        '--region',
+        aws.region,
+      ],
+      flags.io,
+    );
+    expect(withFlags.code).toBe(1);
+    expect(flags.err()).toMatch(/eventprobe trace: .*1-5759e988-bd862e3fe1be46a994272793/);
   });
 });

@@ -9,10 +9,12 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorState, TEST_TAG, tagValueOf } from '../../src/artifacts.js';
+import { ArtifactRecorder, emulatorState, TEST_TAG, tagValueOf } from '../../src/artifacts.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { EventTimeoutError } from '../../src/listeners/errors.js';
 import { newTraceId } from '../../src/tracing/index.js';
@@ -125,6 +127,27 @@ describe('useProbe', () => {
     );
   });
 
+  it('wraps SNS and Kinesis listeners too (fitted waits, test tag on the queue)', {
+    timeout: 3_000,
+  }, async () => {
+    const sns = new SNSClient(aws.clientConfig);
+    const kinesis = new KinesisClient(aws.clientConfig);
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `${BUS}-topic` }));
+      const onTopic = await probe.addSnsListener({ topicArn: TopicArn as string });
+      const { Tags } = await sqs.send(new ListQueueTagsCommand({ QueueUrl: onTopic.resources.queueUrl }));
+      expect(Tags?.[TEST_TAG]).toContain('wraps SNS and Kinesis listeners too');
+      await expect(onTopic.waitForEvent()).rejects.toThrow(/shortened this wait/);
+      const stream = `${BUS}-stream`;
+      await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+      await using onStream = await probe.addKinesisListener({ streamName: stream });
+      expect(await onStream.pollEvents({ waitTimeSeconds: 0.2 })).toEqual([]);
+    } finally {
+      sns.destroy();
+      kinesis.destroy();
+    }
+  });
+
   it('tags what a test creates with the test’s name', async () => {
     const listener = await probe.addListener({
       eventBusName: BUS,
@@ -215,6 +238,9 @@ describe('artifact helpers', () => {
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     try {
       expect(await emulatorState(url)).toBe('{"sqs":{}}');
+      const files = await new ArtifactRecorder().collect(url);
+      expect([...files.keys()]).toEqual(['listeners.json', 'emulator-state.json']);
+      expect(files.get('listeners.json')).toBe('[]\n');
       expect(await emulatorState(`${url}/elsewhere`)).toBe('{"sqs":{}}');
       expect(await emulatorState('http://127.0.0.1:1')).toBeUndefined();
     } finally {

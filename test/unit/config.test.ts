@@ -16,6 +16,7 @@ import {
   InvalidInputError,
   RequestTimeoutError,
 } from '../../src/errors.js';
+import { Emulator } from '../../src/local/core/emulator.js';
 
 /** Runs `fn` with some process.env variables set (undefined deletes), restoring them afterwards. */
 const withEnv = async <T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> => {
@@ -168,6 +169,10 @@ describe('toClock', () => {
     expect(toClock(() => 7).now()).toBe(7);
     expect(toClock(undefined)).toBe(systemClock);
     expect(() => toClock({} as never)).toThrow(expect.objectContaining({ option: 'clock' }));
+  });
+  it('the emulator takes both forms too', () => {
+    expect(new Emulator([], { clock: { now: () => 42 } }).now()).toBe(42);
+    expect(new Emulator([], { clock: () => 7 }).now()).toBe(7);
   });
 });
 
