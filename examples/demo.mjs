@@ -7,6 +7,9 @@
 // AWS_ENDPOINT_URL=http://... runs them against any AWS-compatible endpoint.
 import { startVitest } from 'vitest/node';
 
+// The AWS SDK's Node-version notice would otherwise print once per process (vitest.config.ts sets it too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const started = Date.now();
 const line = '─'.repeat(72);
 process.stdout.write(`${line}\n eventprobe demo: example apps and their integration suites\n${line}\n`);

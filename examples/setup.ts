@@ -54,6 +54,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // What the suites' workers see as their AWS environment (set there by examples/env.ts), so the
   // suites read it the way a user's suite does: createProbe() and new XClient({}) with no options.
   const env: Record<string, string> = { AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' };
+  // Another endpoint (LocalStack, a running `eventprobe local`) takes any credentials: dummy ones
+  // unless the environment has some, so `AWS_ENDPOINT_URL=http://... npm run demo` works as is.
+  const dummy = !e2e && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  if (!e2e && process.env.AWS_ENDPOINT_URL && dummy) {
+    Object.assign(env, { AWS_ACCESS_KEY_ID: 'example', AWS_SECRET_ACCESS_KEY: 'example' });
+  }
   if (!e2e && !process.env.AWS_ENDPOINT_URL) {
     // EVENTPROBE_REALISM=aws (the `examples-aws-timing` project): the emulator with AWS's timing.
     const realism = project.config.env?.EVENTPROBE_REALISM ?? process.env.EVENTPROBE_REALISM;
@@ -78,7 +84,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
         endpoint: local.endpoint,
         credentials: { accessKeyId: 'example', secretAccessKey: 'example' },
       }
-    : { region: env.AWS_REGION as string };
+    : {
+        region: env.AWS_REGION as string,
+        ...(env.AWS_ACCESS_KEY_ID
+          ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: 'example' } }
+          : {}),
+      };
   const cfn = new CloudFormationClient(config);
   const created: string[] = [];
   for (const stack of STACKS) {

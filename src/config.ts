@@ -6,7 +6,13 @@ import { SchemasClient } from '@aws-sdk/client-schemas';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { XRayClient } from '@aws-sdk/client-xray';
-import { InvalidInputError, ProbeDisposedError } from './errors.js';
+import {
+  AwsConfigError,
+  EndpointConnectionError,
+  InvalidInputError,
+  ProbeDisposedError,
+  RequestTimeoutError,
+} from './errors.js';
 import { positiveNumber } from './validate.js';
 
 export { positiveNumber } from './validate.js';
@@ -41,6 +47,22 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** A clock as options take it: `{ now() }` or a plain function returning ms since the epoch (the emulator's form). */
+export type ClockOption = Clock | (() => number);
+
+/** The `{ now() }` form of a clock option (the system clock when none is given). */
+export const toClock = (clock: ClockOption | undefined): Clock => {
+  if (clock === undefined) return systemClock;
+  if (typeof clock === 'function') return { now: clock };
+  if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
+    throw new InvalidInputError(
+      'clock must be { now(): number } or a function returning ms since the epoch.',
+      'clock',
+    );
+  }
+  return clock;
+};
+
 /** Where and how to reach AWS. Every field is optional; the usual AWS environment fills the rest. */
 export interface AwsConfigOptions {
   /** AWS region. Default: the SDK's resolution (AWS_REGION, profile). */
@@ -54,9 +76,14 @@ export interface AwsConfigOptions {
   readonly endpoint?: string;
   /** Your own clients, used as they are (no endpoint/credentials/timeouts applied). Default: built from the fields above. */
   readonly clients?: Partial<ProbeClients>;
-  /** Per-request timeout in ms for control-plane calls (long polls get their wait added). Default 30 000. */
+  /**
+   * Per-request timeout in ms (long polls get their wait added). A request the endpoint does not
+   * answer in time is abandoned and retried; after `maxAttempts` the call fails with a
+   * `RequestTimeoutError` naming the endpoint, so a silent endpoint costs about
+   * `requestTimeoutMs × maxAttempts`. Default 30 000.
+   */
   readonly requestTimeoutMs?: number;
-  /** Attempts per call, including the first; the SDK's standard retry mode backs off on throttling and 5xx. Default 5. */
+  /** Attempts per call, including the first; the SDK's standard retry mode backs off on throttling, 5xx, timeouts and refused connections. Default 5. */
   readonly maxAttempts?: number;
   /** Environment to read endpoint variables from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -115,6 +142,83 @@ const hasEnvCredentials = (env: Readonly<Record<string, string | undefined>>): b
 
 const DUMMY_CREDENTIALS = { accessKeyId: 'eventprobe', secretAccessKey: 'eventprobe' } as const;
 
+/** The part of an SDK client's middleware stack eventprobe uses. */
+interface MiddlewareStackLike {
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; name: string; priority: 'high' },
+  ): void;
+}
+
+const REGION_HINT =
+  'Set AWS_REGION (e.g. `export AWS_REGION=us-east-1`, any region works with an emulator) or pass the `region` option.';
+const CREDENTIALS_HINT =
+  'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, SSO, ...), or pass the `credentials` option. ' +
+  'With an emulator any values work, e.g. `export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`.';
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** Builds a client, turning the SDK's bare "Region is missing" into an {@link AwsConfigError}. */
+const newClient = <T>(build: () => T): T => {
+  try {
+    return build();
+  } catch (error) {
+    throw explainAwsError(error, 'AWS', 0) ?? error;
+  }
+};
+
+/**
+ * The eventprobe error for an SDK failure that is about reaching AWS rather than about the call:
+ * no region, no credentials, a silent endpoint, an unreachable one. Undefined for everything else.
+ */
+export const explainAwsError = (
+  error: unknown,
+  endpoint: string,
+  requestTimeoutMs: number,
+): Error | undefined => {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown } | null;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (message === 'Region is missing' || message.startsWith('Region not accepted')) {
+    return new AwsConfigError(`No AWS region is configured. ${REGION_HINT}`, 'region', { cause: error });
+  }
+  if (e.name === 'CredentialsProviderError') {
+    return new AwsConfigError(
+      `No AWS credentials were found (${message}). ${CREDENTIALS_HINT}`,
+      'credentials',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (e.name === 'TimeoutError' && (e.code === 'ETIMEDOUT' || message.includes('timed out'))) {
+    return new RequestTimeoutError(
+      `${endpoint} did not answer within requestTimeoutMs (${requestTimeoutMs} ms) on any attempt. ` +
+        'Check that the endpoint is up and answering; raise `requestTimeoutMs` (or `maxAttempts`) only if it is just slow.',
+      endpoint,
+      requestTimeoutMs,
+      { cause: error },
+    );
+  }
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) {
+    return new EndpointConnectionError(
+      `Could not connect to ${endpoint} (${e.code}). Check the endpoint URL (the \`endpoint\` option or AWS_ENDPOINT_URL) ` +
+        'and that the service there is running (e.g. `npx eventprobe local`).',
+      endpoint,
+      e.code,
+      { cause: error },
+    );
+  }
+  return undefined;
+};
+
 /** Lazily built clients from one config: built on first use, shared afterwards, destroyed by `destroy()`. */
 export class ClientSet {
   readonly #options: AwsConfigOptions;
@@ -150,20 +254,37 @@ export class ClientSet {
         options.credentials ??
         (endpoint !== undefined && !hasEnvCredentials(process.env) ? DUMMY_CREDENTIALS : undefined);
       const Ctor = CONSTRUCTORS[service] as unknown as new (config: object) => ProbeClients[K];
-      client = new Ctor({
-        ...(options.region ? { region: options.region } : {}),
-        ...(endpoint ? { endpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-        maxAttempts: options.maxAttempts ?? 5,
-        retryMode: 'standard',
-        requestHandler: {
-          requestTimeout: options.requestTimeoutMs ?? 30_000,
-          connectionTimeout: 5_000,
-          // The Kinesis client speaks HTTP/2; the SDK's own default is one stream per connection.
-          // Dropping it makes large GetRecords replies ~50x slower and has crashed Node's HTTP/2 stack.
-          ...(service === 'kinesis' ? { disableConcurrentStreams: true } : {}),
+      const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+      client = newClient(
+        () =>
+          new Ctor({
+            ...(options.region ? { region: options.region } : {}),
+            ...(endpoint ? { endpoint } : {}),
+            ...(credentials ? { credentials } : {}),
+            maxAttempts: options.maxAttempts ?? 5,
+            retryMode: 'standard',
+            requestHandler: {
+              requestTimeout: requestTimeoutMs,
+              // Without it the SDK only logs a warning and keeps waiting on a silent endpoint for ever.
+              throwOnRequestTimeout: true,
+              connectionTimeout: 5_000,
+              // The Kinesis client speaks HTTP/2; the SDK's own default is one stream per connection.
+              // Dropping it makes large GetRecords replies ~50x slower and has crashed Node's HTTP/2 stack.
+              ...(service === 'kinesis' ? { disableConcurrentStreams: true } : {}),
+            },
+          }),
+      );
+      const where = endpoint ?? `AWS ${ENV_IDS[service]} (the SDK's default endpoint)`;
+      (client as { middlewareStack: MiddlewareStackLike }).middlewareStack.add(
+        (next) => async (args) => {
+          try {
+            return await next(args);
+          } catch (error) {
+            throw explainAwsError(error, where, requestTimeoutMs) ?? error;
+          }
         },
-      });
+        { step: 'initialize', name: 'eventprobeExplainErrors', priority: 'high' },
+      );
       this.#built.set(service, client);
     }
     return client;
@@ -172,8 +293,11 @@ export class ClientSet {
   /** The region the clients use (resolved by the SDK when not given). */
   async region(): Promise<string> {
     if (this.#options.region) return this.#options.region;
-    const region = await this.get('sqs').config.region();
-    return region;
+    try {
+      return await this.get('sqs').config.region();
+    } catch (error) {
+      throw explainAwsError(error, 'AWS', 0) ?? error;
+    }
   }
 
   /** Destroys the clients this set built (not injected ones). Idempotent. */

@@ -145,3 +145,38 @@ export class SchemaUnsupportedError extends EventProbeError {
     super(message, options);
   }
 }
+
+/** Where to reach AWS could not be worked out: no region, or no credentials. Nothing was sent. */
+export class AwsConfigError extends InvalidInputError {
+  override name = 'AwsConfigError';
+}
+
+/** An endpoint did not answer a request within `requestTimeoutMs` on any of `maxAttempts` attempts. */
+export class RequestTimeoutError extends EventProbeError {
+  override name = 'RequestTimeoutError';
+  constructor(
+    message: string,
+    /** The endpoint that did not answer (a URL, or `AWS <service>` when the SDK picks it). */
+    readonly endpoint: string,
+    /** The per-request timeout that ran out, in ms. */
+    readonly requestTimeoutMs: number,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** An endpoint could not be reached at all (connection refused, host unknown, network down). */
+export class EndpointConnectionError extends EventProbeError {
+  override name = 'EndpointConnectionError';
+  constructor(
+    message: string,
+    /** The endpoint that could not be reached. */
+    readonly endpoint: string,
+    /** The network error code, e.g. `ECONNREFUSED`, `ENOTFOUND`. */
+    readonly code: string,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}

@@ -13,6 +13,7 @@ export type {
 export { DEFAULT_GRACE_MS } from './cleanup/index.js';
 export {
   type CloudFormationLike,
+  type GetStackOutputs,
   getPhysicalIdFromStack,
   getStackOutputs,
   parseRuleId,
@@ -21,15 +22,18 @@ export {
   ruleIdOf,
   type StackLookupOptions,
 } from './cloudformation/index.js';
-export type { AwsConfigOptions, Clock, CredentialsOption, ProbeClients } from './config.js';
+export type { AwsConfigOptions, Clock, ClockOption, CredentialsOption, ProbeClients } from './config.js';
 export {
+  AwsConfigError,
   CleanupError,
+  EndpointConnectionError,
   EventProbeError,
   type EventProbeErrorOptions,
   InvalidEventPatternError,
   InvalidInputError,
   ListenerSetupError,
   ProbeDisposedError,
+  RequestTimeoutError,
   SchemaUnsupportedError,
   StackOutputMissingError,
   TimeoutError,
@@ -102,7 +106,14 @@ export type {
   WaitForEventsOptions,
   WaitOptions,
 } from './listeners/types.js';
-export { createProbe, type Probe, type ProbeContext, type ProbeOptions, removeListeners } from './probe.js';
+export {
+  createProbe,
+  type Probe,
+  type ProbeContext,
+  type ProbeOptions,
+  removeListeners,
+  type StackOutputsFunction,
+} from './probe.js';
 export type { ListenerResources } from './resources/listener-resources.js';
 export type { Tags } from './resources/tags.js';
 export {

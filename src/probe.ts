@@ -9,7 +9,14 @@ import {
 } from './cleanup/index.js';
 import { removeListenerResources } from './cleanup/remove.js';
 import { getPhysicalIdFromStack, getStackOutputs, type StackLookupOptions } from './cloudformation/index.js';
-import { type AwsConfigOptions, ClientSet, type Clock, type ProbeClients, systemClock } from './config.js';
+import {
+  type AwsConfigOptions,
+  ClientSet,
+  type Clock,
+  type ClockOption,
+  type ProbeClients,
+  toClock,
+} from './config.js';
 import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
@@ -36,6 +43,16 @@ import type { TraceTree } from './tracing/tree.js';
 
 export type { ListenerContext, ProbeContext } from './context.js';
 
+/** `probe.getStackOutputs(stack, names?, options?)`: typed by the names asked for (`['A', 'B']` → `Record<'A' | 'B', string>`). */
+export interface StackOutputsFunction {
+  <const K extends string>(
+    stack: string,
+    names: readonly K[],
+    options?: StackLookupOptions,
+  ): Promise<Record<K, string>>;
+  (stack: string, names?: readonly string[], options?: StackLookupOptions): Promise<Record<string, string>>;
+}
+
 /** Options of {@link createProbe}: where AWS is, plus what marks this run's resources. */
 export interface ProbeOptions extends AwsConfigOptions {
   /** Tags put on every resource the probe creates, and the default filter of `sweep()`. Default `{}`. */
@@ -43,7 +60,8 @@ export interface ProbeOptions extends AwsConfigOptions {
   /** This run's id (in every resource's tags). Default: a new time-ordered random id. */
   readonly runId?: string;
   /** Time source for creation tags and sweep's grace period. Default: the system clock. */
-  readonly clock?: Clock;
+  /** Time source for creation tags and sweep's grace period: `{ now() }` or `() => number` (ms since the epoch, as the emulator takes it). Default: the system clock. */
+  readonly clock?: ClockOption;
 }
 
 /**
@@ -99,17 +117,9 @@ export interface Probe extends AsyncDisposable {
    * @throws StackOutputMissingError listing every missing name (and the outputs that exist), or when the stack does not exist.
    * IAM: cloudformation:DescribeStacks.
    */
-  getStackOutputs(
-    stack: string,
-    names?: readonly string[],
-    options?: StackLookupOptions,
-  ): Promise<Record<string, string>>;
+  getStackOutputs: StackOutputsFunction;
   /** Alias of {@link Probe.getStackOutputs}. */
-  stackOutputs(
-    stack: string,
-    names?: readonly string[],
-    options?: StackLookupOptions,
-  ): Promise<Record<string, string>>;
+  stackOutputs: StackOutputsFunction;
   /**
    * The physical id of a stack resource by logical id (a queue's URL, a rule's `bus|rule` id, ...).
    * IAM: cloudformation:DescribeStackResource (and DescribeStackResources for the error's list of ids).
@@ -171,14 +181,7 @@ const probeSettings = (options: ProbeOptions): { tags: Tags; runId: string | und
   }
   const tags = validateUserTags(options.tags, 'tags');
   const runId = options.runId === undefined ? undefined : validateRunId(options.runId);
-  const clock = options.clock ?? systemClock;
-  if (typeof clock?.now !== 'function') {
-    throw new InvalidInputError(
-      'clock must be an object with a now() method returning ms since the epoch.',
-      'clock',
-    );
-  }
-  return { tags, runId, clock };
+  return { tags, runId, clock: toClock(options.clock) };
 };
 
 /** The probe's clients as lazy getters (built on first use, refused once the probe is disposed). */
@@ -203,10 +206,20 @@ const lookups = (
   | 'generateMockEvent'
   | 'putEvents'
 > => ({
-  getStackOutputs: async (stack, names, lookupOptions) =>
-    getStackOutputs(client('getStackOutputs', 'cloudFormation'), stack, names, lookupOptions),
-  stackOutputs: async (stack, names, lookupOptions) =>
-    getStackOutputs(client('stackOutputs', 'cloudFormation'), stack, names, lookupOptions),
+  getStackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
+    getStackOutputs(
+      client('getStackOutputs', 'cloudFormation'),
+      stack,
+      names,
+      lookupOptions,
+    )) as StackOutputsFunction,
+  stackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
+    getStackOutputs(
+      client('stackOutputs', 'cloudFormation'),
+      stack,
+      names,
+      lookupOptions,
+    )) as StackOutputsFunction,
   getPhysicalIdFromStack: async (logicalId, stack, lookupOptions) =>
     getPhysicalIdFromStack(
       client('getPhysicalIdFromStack', 'cloudFormation'),

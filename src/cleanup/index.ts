@@ -292,7 +292,7 @@ const validateIds = (ids: unknown): string[] => {
   for (const id of ids) {
     if (typeof id !== 'string' || listenerIdFromName(resourceName(id)) !== id) {
       throw new InvalidInputError(
-        `ids contains ${JSON.stringify(id)}, which is not an eventprobe listener id (like "l3k9x0a8b7c6d5e4f", from listener.id).`,
+        `ids contains ${JSON.stringify(id)}, which is not an eventprobe listener id (like "l3k9x0a8b7c6d5e4", from listener.id).`,
         'ids',
       );
     }

@@ -1,6 +1,7 @@
 export { parseRuleId, type RuleReference, resolveRuleReference, ruleIdOf } from '../resources/rule-id.js';
 export {
   type CloudFormationLike,
+  type GetStackOutputs,
   getPhysicalIdFromStack,
   getStackOutputs,
   type StackLookupOptions,

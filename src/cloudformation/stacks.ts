@@ -63,21 +63,7 @@ const call = async <T>(options: StackLookupOptions, what: string, work: () => Pr
 
 const list = (names: readonly string[]): string => (names.length === 0 ? '(none)' : names.join(', '));
 
-/**
- * Reads the outputs of a CloudFormation stack (DescribeStacks).
- *
- * @param cfn The CloudFormation client (region and credentials of the stack's account).
- * @param stack The stack name or stack ARN (an ARN also finds a deleted stack, reported as missing).
- * @param names The output keys wanted. Default: every output of the stack.
- * @param options `signal` cancels the call.
- * @returns Output key → value, with exactly the keys asked for (or every output).
- * @throws InvalidInputError when `stack` or `names` is not valid (nothing was called).
- * @throws StackOutputMissingError when the stack does not exist or was deleted (`missing` lists
- *   the names asked for), or when some names are not outputs of the stack (`missing` lists every
- *   one of them; the message also lists the outputs that do exist).
- * @throws EventProbeError when CloudFormation fails otherwise (the SDK error is the `cause`).
- */
-export const getStackOutputs = async (
+const readStackOutputs = async (
   cfn: CloudFormationLike,
   stack: string,
   names?: readonly string[],
@@ -131,6 +117,38 @@ export const getStackOutputs = async (
   }
   return Object.fromEntries(names.map((n) => [n, all[n] as string]));
 };
+
+/** {@link getStackOutputs}: typed by the names asked for (`['A', 'B']` → `Record<'A' | 'B', string>`). */
+export interface GetStackOutputs {
+  <const K extends string>(
+    cfn: CloudFormationLike,
+    stack: string,
+    names: readonly K[],
+    options?: StackLookupOptions,
+  ): Promise<Record<K, string>>;
+  (
+    cfn: CloudFormationLike,
+    stack: string,
+    names?: readonly string[],
+    options?: StackLookupOptions,
+  ): Promise<Record<string, string>>;
+}
+
+/**
+ * Reads the outputs of a CloudFormation stack (DescribeStacks).
+ *
+ * @param cfn The CloudFormation client (region and credentials of the stack's account).
+ * @param stack The stack name or stack ARN (an ARN also finds a deleted stack, reported as missing).
+ * @param names The output keys wanted. Default: every output of the stack.
+ * @param options `signal` cancels the call.
+ * @returns Output key → value, with exactly the keys asked for (or every output).
+ * @throws InvalidInputError when `stack` or `names` is not valid (nothing was called).
+ * @throws StackOutputMissingError when the stack does not exist or was deleted (`missing` lists
+ *   the names asked for), or when some names are not outputs of the stack (`missing` lists every
+ *   one of them; the message also lists the outputs that do exist).
+ * @throws EventProbeError when CloudFormation fails otherwise (the SDK error is the `cause`).
+ */
+export const getStackOutputs: GetStackOutputs = readStackOutputs;
 
 /** Every logical id of a stack (ListStackResources, all pages). */
 const logicalIdsOf = async (cfn: CloudFormationLike, stack: string, options: StackLookupOptions) => {

@@ -509,6 +509,28 @@ const parseEvent = (event: string | object): unknown => {
   }
 };
 
-/** True when `event` matches `pattern`, exactly as EventBridge's TestEventPattern answers. */
-export const testEventPattern = (pattern: string | object, event: string | object): boolean =>
-  compileEventPattern(pattern)(parseEvent(event));
+/** The envelope fields EventBridge's TestEventPattern insists on (AWS answers "Parameter Event is not valid." without them). */
+export const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
+
+/**
+ * True when `event` matches `pattern`, exactly as EventBridge's TestEventPattern answers. Like
+ * AWS, it refuses an event that is not a full envelope (`id`, `account`, `source`, `time`, `region`,
+ * `detail-type`) with an InvalidInputError quoting AWS's "Parameter Event is not valid."; to match
+ * a bare object (e.g. an already transformed payload) use `compileEventPattern(pattern)(object)`.
+ */
+export const testEventPattern = (pattern: string | object, event: string | object): boolean => {
+  const match = compileEventPattern(pattern);
+  const parsed = parseEvent(event);
+  const missing =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? REQUIRED_EVENT_FIELDS.filter((field) => !Object.hasOwn(parsed, field))
+      : REQUIRED_EVENT_FIELDS;
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      `Parameter Event is not valid. (EventBridge's TestEventPattern needs a full event envelope; missing: ${missing.join(', ')}. ` +
+        'Build one with generateMockEvent/mockEventFromSchema, or match a bare object with compileEventPattern(pattern)(object).)',
+      'event',
+    );
+  }
+  return match(parsed);
+};

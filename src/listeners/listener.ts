@@ -382,6 +382,13 @@ export abstract class BufferedListener<TDetail = unknown, TEvent = EventBridgeEv
       false,
       'seconds',
     );
+    if (seconds > MAX_WAIT_SECONDS) {
+      throw new InvalidInputError(
+        `waitTimeSeconds is in seconds and at most ${MAX_WAIT_SECONDS} (as in SQS's ReceiveMessage), got ${seconds}. ` +
+          'Milliseconds by mistake? For longer waits use waitForEvent(match, { timeout }) (ms).',
+        'waitTimeSeconds',
+      );
+    }
     const max = count('maxEvents', options.maxEvents ?? 10);
     const start = this.#pollCursor;
     const batch: TEvent[] = [];

@@ -37,7 +37,7 @@ export interface WaitForEventsOptions extends WaitOptions {
 }
 
 export interface PollEventsOptions {
-  /** Longest wait for something new, in seconds (positive, finite; IATK's default). Default 20. */
+  /** Longest wait for something new, in **seconds** (positive, at most 20 as in SQS; IATK's default). Default 20. */
   readonly waitTimeSeconds?: number;
   /** Most events returned by one call (positive whole number). Default 10. */
   readonly maxEvents?: number;

@@ -17,7 +17,7 @@ import type { ListenerResources } from '../../src/resources/listener-resources.j
 import { newListenerId, newRunId, resourceName } from '../../src/resources/naming.js';
 import { TAG_MARKER, type Tags } from '../../src/resources/tags.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
-import { type LeftoverSpec, stageListener } from '../support/leftovers.js';
+import { type LeftoverSpec, removeStagedDecoys, stageListener } from '../support/leftovers.js';
 
 let aws: TestAws;
 let sqs: SQSClient;
@@ -76,6 +76,7 @@ beforeAll(async () => {
   sns = new SNSClient(aws.clientConfig);
 });
 afterAll(async () => {
+  await removeStagedDecoys();
   for (const ctx of contexts) ctx.clients.destroy();
   sqs?.destroy();
   events?.destroy();

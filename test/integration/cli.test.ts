@@ -81,9 +81,9 @@ describe('eventprobe CLI', () => {
         await Promise.all([aws.server?.close(), json.server?.close(), off.server?.close()]);
       }
       const bad = capture();
-      expect((await runCli(['local', '--port', '0', '--realism', 'fast'], bad.io)).code).toBe(1);
+      expect((await runCli(['local', '--port', '0', '--realism', 'fast'], bad.io)).code).toBe(2);
       expect(bad.err()).toContain(
-        '--realism must be "aws", "off" or a JSON object of realism options; got "fast"',
+        `--realism must be "aws", "off" or a JSON object of realism options, got 'fast'`,
       );
       const range = capture();
       expect((await runCli(['local', '--port', '0', '--realism', '{"ruleDelayMs":-1}'], range.io)).code).toBe(
@@ -95,8 +95,52 @@ describe('eventprobe CLI', () => {
 
   it('local reports a bad option', async () => {
     const c = capture();
-    expect((await runCli(['local', '--port', '99999'], c.io)).code).toBe(1);
-    expect(c.err()).toMatch(/eventprobe local: port must be an integer/);
+    expect((await runCli(['local', '--port', '99999'], c.io)).code).toBe(2);
+    expect(c.err()).toContain(
+      "eventprobe local: --port must be an integer from 0 to 65535, got '99999'. Run `eventprobe local --help`",
+    );
+  });
+
+  it.each([
+    [['local', '--port', 'abc'], "--port must be an integer from 0 to 65535, got 'abc'."],
+    [['local', '--latency=-5'], "--latency must be an integer >= 0 (milliseconds), got '-5'."],
+    [['local', '--account-id', '12'], "--account-id must be 12 digits, got '12'."],
+    [
+      ['sweep', '--all', '--older-than', 'abc'],
+      "--older-than must be an integer >= 0 (milliseconds), got 'abc'.",
+    ],
+    [['sweep', '--tag', 'novalue'], "--tag takes KEY=VALUE, got 'novalue'."],
+    [['sweep'], 'sweep needs --tag KEY=VALUE'],
+    [['sweep', '--frob'], "Unknown option '--frob'"],
+    [['trace', 'x', '--max-depth', 'deep'], "--max-depth must be an integer from 1 to 100, got 'deep'."],
+    [['trace', 'x', '--region'], "Option '--region <value>' argument missing"],
+  ])('%j is refused with a flag-level message', async (argv, message) => {
+    const c = capture({});
+    expect((await runCli(argv, c.io)).code).toBe(2);
+    expect(c.err()).toContain(message);
+    expect(c.err()).toContain(`Run \`eventprobe ${argv[0]} --help\``);
+  });
+
+  it.each(['local', 'sweep', 'trace'])('%s --help prints the command’s options', async (command) => {
+    const c = capture();
+    expect((await runCli([command, '--help'], c.io)).code).toBe(0);
+    expect(c.out()).toContain(`Usage: eventprobe ${command}`);
+    const viaHelp = capture();
+    expect((await runCli(['help', command], viaHelp.io)).code).toBe(0);
+    expect(viaHelp.out()).toBe(c.out());
+  });
+
+  it('a refused connection is reported as a connection error, not as permissions', async () => {
+    const c = capture({});
+    const result = await runCli(
+      ['sweep', '--all', '--endpoint', 'http://127.0.0.1:1', '--region', 'us-east-1'],
+      c.io,
+    );
+    expect(result.code).toBe(1);
+    expect(c.err()).toMatch(
+      /^eventprobe sweep: Could not connect to http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    );
+    expect(c.err()).not.toContain('IAM');
   });
 
   it('sweep runs against the endpoint and refuses a bad tag', async () => {
@@ -135,9 +179,34 @@ describe('eventprobe CLI', () => {
     expect(tagged.out()).toContain(`removed queue ${leftover.resources.queueUrl}`);
     expect(tagged.out()).toMatch(/sweep: 2 removed/);
     await earlier[Symbol.asyncDispose]();
-    const bad = capture(env);
-    expect((await runCli(['sweep', '--tag', 'novalue'], bad.io)).code).toBe(1);
-    expect(bad.err()).toContain('--tag takes KEY=VALUE');
+  });
+
+  it('sweep says why it left leftovers alone, and how to remove them', async () => {
+    // A unique tag: on a shared endpoint other files' listeners are also found (and left alone).
+    const suite = `cli-young-${Date.now().toString(36)}`;
+    const earlier = createProbe({ ...aws.clientConfig, tags: { suite } });
+    await earlier.addListener({ eventBusName: 'default', eventPattern: { source: ['cli.young'] } });
+    const args = [
+      'sweep',
+      '--tag',
+      `suite=${suite}`,
+      '--endpoint',
+      aws.endpoint as string,
+      '--region',
+      aws.region,
+    ];
+    const young = capture({});
+    expect((await runCli(args, young.io)).code).toBe(0);
+    expect(young.out()).toMatch(/sweep: 0 removed, \d+ left alone/);
+    expect(young.out()).toContain('  2 within the grace period');
+    expect(young.out()).toContain('--older-than 0');
+    const given = capture({});
+    expect((await runCli([...args, '--older-than', '86400000'], given.io)).code).toBe(0);
+    expect(given.out()).toContain('hint: --older-than 0 also removes');
+    const now = capture({});
+    expect((await runCli([...args, '--older-than', '0'], now.io)).code).toBe(0);
+    expect(now.out()).toContain('sweep: 2 removed');
+    await earlier[Symbol.asyncDispose]();
   });
 
   it.skipIf(emulatorOnly)('sweep prints the warnings of a degraded discovery', async () => {
@@ -174,8 +243,23 @@ describe('eventprobe CLI', () => {
     );
     expect(result.code).toBe(1);
     expect(c.err()).toMatch(/eventprobe trace: .*1-5759e988-bd862e3fe1be46a994272793/);
-    const missing = capture();
-    expect((await runCli(['trace', 'x', '--region'], missing.io)).code).toBe(1);
-    expect(missing.err()).toContain('--region needs a value');
+    const flags = capture();
+    const withFlags = await runCli(
+      [
+        'trace',
+        '1-5759e988-bd862e3fe1be46a994272793',
+        '--linked',
+        '--segments-only',
+        '--max-depth',
+        '2',
+        '--endpoint',
+        aws.endpoint as string,
+        '--region',
+        aws.region,
+      ],
+      flags.io,
+    );
+    expect(withFlags.code).toBe(1);
+    expect(flags.err()).toMatch(/eventprobe trace: .*1-5759e988-bd862e3fe1be46a994272793/);
   });
 });

@@ -673,6 +673,7 @@ describe('listening', () => {
     ['count', (l: QueueListener) => l.waitForEvents(undefined, { count: 1.5 })],
     ['count', (l: QueueListener) => l.waitForEvents(undefined, undefined as never)],
     ['waitTimeSeconds', (l: QueueListener) => l.pollEvents({ waitTimeSeconds: Number.NaN })],
+    ['waitTimeSeconds', (l: QueueListener) => l.pollEvents({ waitTimeSeconds: 2000 })],
     ['maxEvents', (l: QueueListener) => l.pollEvents({ maxEvents: 0 })],
     ['duration', (l: QueueListener) => l.collect({ duration: '5' as never })],
     ['duration', (l: QueueListener) => l.collect(undefined as never)],
@@ -692,6 +693,16 @@ describe('listening', () => {
     }
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).option).toBe(option);
+  });
+
+  it('refuses a waitTimeSeconds over SQS’s 20 s, saying it is seconds', async () => {
+    await using listener = await probe.addListener({
+      eventBusName: BUS,
+      eventPattern: { source: ['never'] },
+    });
+    await expect(listener.pollEvents({ waitTimeSeconds: 2000 })).rejects.toThrow(
+      /waitTimeSeconds is in seconds and at most 20 .*got 2000\. Milliseconds by mistake\?/,
+    );
   });
 });
 

@@ -136,10 +136,12 @@ describe('probe wiring: CloudFormation lookups, bus|rule ids, X-Ray', () => {
 
   it('generates a mock event from the schema registry and puts it on a bus', async () => {
     const schemas = new SchemasClient(aws.clientConfig);
-    await schemas.send(new CreateRegistryCommand({ RegistryName: 'wiring' }));
+    // Unique per run: the suite may run against a long-running endpoint (EVENTPROBE_TEST_ENDPOINT).
+    const registry = `wiring-${Date.now().toString(36)}`;
+    await schemas.send(new CreateRegistryCommand({ RegistryName: registry }));
     await schemas.send(
       new CreateSchemaCommand({
-        RegistryName: 'wiring',
+        RegistryName: registry,
         SchemaName: 'OrderPlaced',
         Type: 'JSONSchemaDraft4',
         Content: JSON.stringify({
@@ -156,7 +158,7 @@ describe('probe wiring: CloudFormation lookups, bus|rule ids, X-Ray', () => {
       eventPattern: { source: ['wiring.mock'] },
     });
     const event = await probe.generateMockEvent({
-      registryName: 'wiring',
+      registryName: registry,
       schemaName: 'OrderPlaced',
       overrides: { source: 'wiring.mock', 'detail-type': 'OrderPlaced', detail: { orderId: 'o-1' } },
     });

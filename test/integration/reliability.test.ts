@@ -17,7 +17,7 @@ import type { ListenerResources } from '../../src/resources/listener-resources.j
 import { NAME_PREFIX, newRunId } from '../../src/resources/naming.js';
 import { resourceTags, TAG_MARKER, TAG_RUN_ID, type Tags } from '../../src/resources/tags.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
-import { stageListener } from '../support/leftovers.js';
+import { removeStagedDecoys, stageListener } from '../support/leftovers.js';
 
 const HOUR = 3_600_000;
 let aws: TestAws;
@@ -87,6 +87,7 @@ beforeAll(async () => {
   events = new EventBridgeClient(aws.clientConfig);
 });
 afterAll(async () => {
+  await removeStagedDecoys();
   for (const p of probes) await p[Symbol.asyncDispose]().catch(() => undefined);
   sqs?.destroy();
   events?.destroy();

@@ -8,7 +8,8 @@ import { startTestAws } from '../support/aws.js';
 const aws = await startTestAws();
 const events = new EventBridgeClient(aws.clientConfig);
 const sqs = new SQSClient(aws.clientConfig);
-const BUS = 'vitest-bus';
+// Unique per run: the suite may run against a long-running endpoint (EVENTPROBE_TEST_ENDPOINT).
+const BUS = `vitest-bus-${Date.now().toString(36)}`;
 await events.send(new CreateEventBusCommand({ Name: BUS }));
 afterAll(async () => {
   events.destroy();

@@ -1,6 +1,17 @@
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { ListenerResources } from '../../src/resources/listener-resources.js';
 import { LISTENER_TARGET_ID, newListenerId, resourceName } from '../../src/resources/naming.js';
 import { resourceTags, type Tags } from '../../src/resources/tags.js';
@@ -28,7 +39,45 @@ export interface LeftoverSpec {
   readonly listenerId?: string;
 }
 
+/** Decoys staged so far (eventprobe never removes them: the suite does, see {@link removeStagedDecoys}). */
+const stagedDecoys: { clientConfig: object; resources: ListenerResources }[] = [];
+
+/**
+ * Removes every decoy this test file staged, with raw SDK calls (not-found is fine), so a suite run
+ * against a long-running endpoint (`EVENTPROBE_TEST_ENDPOINT`) leaves nothing behind for the next run.
+ */
+export const removeStagedDecoys = async (): Promise<void> => {
+  const ignore = () => undefined;
+  for (const { clientConfig, resources: r } of stagedDecoys.splice(0)) {
+    const sqs = new SQSClient(clientConfig);
+    const events = new EventBridgeClient(clientConfig);
+    const sns = new SNSClient(clientConfig);
+    try {
+      if (r.subscriptionArn)
+        await sns.send(new UnsubscribeCommand({ SubscriptionArn: r.subscriptionArn })).catch(ignore);
+      if (r.ruleName) {
+        const rule = { Rule: r.ruleName, EventBusName: r.eventBusName };
+        await events.send(new RemoveTargetsCommand({ ...rule, Ids: [LISTENER_TARGET_ID] })).catch(ignore);
+        await events
+          .send(new DeleteRuleCommand({ Name: r.ruleName, EventBusName: r.eventBusName }))
+          .catch(ignore);
+      }
+      if (r.queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: r.queueUrl })).catch(ignore);
+    } finally {
+      sqs.destroy();
+      events.destroy();
+      sns.destroy();
+    }
+  }
+};
+
 export const stageListener = async (spec: LeftoverSpec): Promise<ListenerResources> => {
+  const staged = await stageListenerResources(spec);
+  if (spec.marker === false) stagedDecoys.push({ clientConfig: spec.clientConfig, resources: staged });
+  return staged;
+};
+
+const stageListenerResources = async (spec: LeftoverSpec): Promise<ListenerResources> => {
   const listenerId = spec.listenerId ?? newListenerId();
   const name = resourceName(listenerId);
   const tags =

@@ -544,6 +544,15 @@ describe('sweep with odd answers', () => {
 });
 
 describe('removeListeners with odd answers', () => {
+  it('refuses an id that is not one, with an example id it would accept', async () => {
+    const { ctx } = setup({ sqs: { ListQueues: () => ({}) }, eventBridge: { ListRules: () => ({}) } });
+    const error = (await removeListeners(ctx, { ids: ['nope'] }).catch((e: unknown) => e)) as Error;
+    const example = /like "([^"]+)"/.exec(error?.message ?? '')?.[1] as string;
+    expect(example).toHaveLength(16);
+    const report = await removeListeners(ctx, { ids: [example] });
+    expect(report.notFound).toEqual([example]);
+  });
+
   it('keeps a listener of this probe whose removal failed', async () => {
     const { ctx } = setup({ sqs: { DeleteQueue: fail('AccessDenied') } });
     ctx.created.set(ID, full);

@@ -1,7 +1,180 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
-import { ClientSet, endpointFor, positiveNumber, systemClock } from '../../src/config.js';
-import { InvalidInputError } from '../../src/errors.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClientSet,
+  endpointFor,
+  explainAwsError,
+  positiveNumber,
+  systemClock,
+  toClock,
+} from '../../src/config.js';
+import {
+  AwsConfigError,
+  EndpointConnectionError,
+  InvalidInputError,
+  RequestTimeoutError,
+} from '../../src/errors.js';
+import { Emulator } from '../../src/local/core/emulator.js';
+
+/** Runs `fn` with some process.env variables set (undefined deletes), restoring them afterwards. */
+const withEnv = async <T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> => {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+};
+
+const NO_AWS_FILES = {
+  AWS_CONFIG_FILE: '/nonexistent/eventprobe/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/eventprobe/credentials',
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+describe('reaching AWS', () => {
+  // Accepts every connection and never answers: the silent endpoint of issue 15.
+  let silent: Server;
+  const sockets = new Set<Socket>();
+  let silentUrl = '';
+  beforeAll(async () => {
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    silentUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it.each(['sqs', 'kinesis'] as const)(
+    'a %s call to an endpoint that never answers fails with RequestTimeoutError after maxAttempts',
+    async (service) => {
+      const set = new ClientSet({
+        region: 'us-east-1',
+        endpoint: silentUrl,
+        env: {},
+        requestTimeoutMs: 150,
+        maxAttempts: 2,
+      });
+      const before = sockets.size;
+      const call =
+        service === 'sqs'
+          ? set.get('sqs').send(new ListQueuesCommand({}))
+          : set.get('kinesis').send(new ListStreamsCommand({}));
+      const error = await call.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RequestTimeoutError);
+      expect(error).toMatchObject({ endpoint: silentUrl, requestTimeoutMs: 150 });
+      expect((error as Error).message).toContain(silentUrl);
+      expect((error as Error).message).toContain('requestTimeoutMs (150 ms)');
+      expect(sockets.size).toBeGreaterThan(before);
+      set.destroy();
+    },
+  );
+
+  it('a refused connection is an EndpointConnectionError naming the endpoint', async () => {
+    const set = new ClientSet({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:1',
+      env: {},
+      maxAttempts: 1,
+    });
+    const error = await set
+      .get('sqs')
+      .send(new ListQueuesCommand({}))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointConnectionError);
+    expect(error).toMatchObject({ endpoint: 'http://127.0.0.1:1', code: 'ECONNREFUSED' });
+    expect((error as Error).message).toContain('AWS_ENDPOINT_URL');
+    set.destroy();
+  });
+
+  it('no region anywhere is an AwsConfigError naming AWS_REGION and the region option', async () => {
+    await withEnv(NO_AWS_FILES, async () => {
+      const set = new ClientSet({ env: {} });
+      const fromRegion = await set.region().catch((e: unknown) => e);
+      expect(fromRegion).toBeInstanceOf(AwsConfigError);
+      expect(fromRegion).toMatchObject({ option: 'region' });
+      expect((fromRegion as Error).message).toMatch(/AWS_REGION.*`region` option/);
+      const fromCall = await set
+        .get('sqs')
+        .send(new ListQueuesCommand({}))
+        .catch((e: unknown) => e);
+      expect(fromCall).toBeInstanceOf(AwsConfigError);
+      set.destroy();
+    });
+  });
+
+  it('no credentials anywhere is an AwsConfigError naming the credentials option', async () => {
+    await withEnv(NO_AWS_FILES, async () => {
+      const set = new ClientSet({ region: 'us-east-1', env: {}, maxAttempts: 1 });
+      const error = await set
+        .get('sqs')
+        .send(new ListQueuesCommand({}))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AwsConfigError);
+      expect(error).toMatchObject({ option: 'credentials' });
+      expect((error as Error).message).toContain('AWS_ACCESS_KEY_ID');
+      set.destroy();
+    });
+  });
+
+  it('leaves every other error alone', () => {
+    expect(explainAwsError(null, 'x', 1)).toBeUndefined();
+    expect(explainAwsError('boom', 'x', 1)).toBeUndefined();
+    expect(explainAwsError({ name: 'QueueDoesNotExist' }, 'x', 1)).toBeUndefined();
+    expect(explainAwsError({ name: 'TimeoutError', message: 'deadline' }, 'x', 1)).toBeUndefined();
+    expect(explainAwsError({ code: 'EWHATEVER' }, 'x', 1)).toBeUndefined();
+    expect(
+      explainAwsError(
+        new Error('Region not accepted: region="x" is not a valid hostname component.'),
+        'x',
+        1,
+      ),
+    ).toBeInstanceOf(AwsConfigError);
+  });
+
+  it('a client that cannot be built for another reason throws the SDK error', () => {
+    const set = new ClientSet({ region: 'us-east-1', env: {}, clients: {} });
+    expect(() => (set as unknown as { get(s: string): unknown }).get('nope')).toThrow();
+  });
+});
+
+describe('toClock', () => {
+  it('takes { now() } or a function, and defaults to the system clock', () => {
+    const clock = { now: () => 5 };
+    expect(toClock(clock)).toBe(clock);
+    expect(toClock(() => 7).now()).toBe(7);
+    expect(toClock(undefined)).toBe(systemClock);
+    expect(() => toClock({} as never)).toThrow(expect.objectContaining({ option: 'clock' }));
+  });
+  it('the emulator takes both forms too', () => {
+    expect(new Emulator([], { clock: { now: () => 42 } }).now()).toBe(42);
+    expect(new Emulator([], { clock: () => 7 }).now()).toBe(7);
+  });
+});
 
 describe('positiveNumber', () => {
   it('accepts positive finite numbers', () => {

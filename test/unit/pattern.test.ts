@@ -47,7 +47,31 @@ const reasonOf = (pattern: string | object): string => {
   throw new Error(`pattern was accepted: ${JSON.stringify(pattern)}`);
 };
 
-const matches = (pattern: object, event: object): boolean => testEventPattern(pattern, event);
+/** The envelope fields TestEventPattern insists on, around the fields a test is about. */
+const ENVELOPE = {
+  id: '1',
+  account: '123456789012',
+  source: 'test',
+  time: '2024-01-01T00:00:00Z',
+  region: 'us-east-1',
+  'detail-type': 'test',
+};
+/** testEventPattern with the test's fields inside a full event envelope (strings stay strings when they are not an object). */
+const enveloped = (pattern: string | object, event: string | object): boolean => {
+  let parsed: unknown = event;
+  if (typeof event === 'string') {
+    try {
+      parsed = JSON.parse(event);
+    } catch {
+      return testEventPattern(pattern, event);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return testEventPattern(pattern, event);
+  const full = Object.assign(Object.create(Object.getPrototypeOf(parsed)), ENVELOPE, parsed) as object;
+  return testEventPattern(pattern, typeof event === 'string' ? JSON.stringify(full) : full);
+};
+const matches = (pattern: object, event: object): boolean => enveloped(pattern, event);
 
 describe('conformance vectors recorded against AWS', () => {
   it('has all 155 vectors and an AWS message for every exception case', () => {
@@ -143,7 +167,7 @@ describe('pattern document', () => {
     expect(reasonOf('{"a": [-')).toBe('Unexpected end-of-input in a Number value');
     expect(reasonOf('{"a": ["\\u00')).toBe('Unexpected end-of-input in character escape sequence');
     expect(reasonOf('{"a": [ ]}')).toBe('Empty arrays are not allowed');
-    expect(testEventPattern('{"a": ["\\uABcf", 1.5E+3, -0, -0.1e-2]} ', { a: 1500 })).toBe(true);
+    expect(enveloped('{"a": ["\\uABcf", 1.5E+3, -0, -0.1e-2]} ', { a: 1500 })).toBe(true);
     expect(reasonOf('{"a": [-x]}')).toBe(
       "Unexpected character ('x' (code 120)) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value",
     );
@@ -160,19 +184,16 @@ describe('pattern document', () => {
   });
 
   it('reads only the first JSON value, as AWS does', () => {
-    expect(testEventPattern('{"a": ["x"]} trailing', { a: 'x' })).toBe(true);
+    expect(enveloped('{"a": ["x"]} trailing', { a: 'x' })).toBe(true);
     expect(reasonOf('[1, oops')).toBe('Filter is not an object');
     expect(reasonOf('-1')).toBe('Filter is not an object');
     expect(reasonOf('true')).toBe('Filter is not an object');
     expect(
-      testEventPattern(
-        '{"n": [-1.5e+2, 0, 10E-1], "s": ["\\"\\\\\\/\\b\\f\\n\\r\\t\\u00E9"], "z": [null, false]}',
-        {
-          n: 1,
-          s: '"\\/\b\f\n\r\té',
-          z: false,
-        },
-      ),
+      enveloped('{"n": [-1.5e+2, 0, 10E-1], "s": ["\\"\\\\\\/\\b\\f\\n\\r\\t\\u00E9"], "z": [null, false]}', {
+        n: 1,
+        s: '"\\/\b\f\n\r\té',
+        z: false,
+      }),
     ).toBe(true);
   });
 
@@ -248,7 +269,7 @@ describe('$or', () => {
 describe('exact values', () => {
   it('compares numbers by value and never matches a string by a number', () => {
     expect(matches({ n: [5] }, JSON.parse('{"n": 5.0}') as object)).toBe(true);
-    expect(testEventPattern('{"n": [5.0]}', '{"n": 5}')).toBe(true);
+    expect(enveloped('{"n": [5.0]}', '{"n": 5}')).toBe(true);
     expect(matches({ n: [5] }, { n: '5' })).toBe(false);
     expect(matches({ n: ['5'] }, { n: 5 })).toBe(false);
   });
@@ -543,8 +564,8 @@ describe('event structure', () => {
   });
 
   it('rejects event text that is not JSON', () => {
-    expect(() => testEventPattern({ a: ['x'] }, '{nope')).toThrow(InvalidInputError);
-    expect(() => testEventPattern({ a: ['x'] }, '{nope')).toThrow(/^The event is not valid JSON: /);
+    expect(() => enveloped({ a: ['x'] }, '{nope')).toThrow(InvalidInputError);
+    expect(() => enveloped({ a: ['x'] }, '{nope')).toThrow(/^The event is not valid JSON: /);
   });
 });
 
@@ -640,5 +661,27 @@ describe('ignore-case helper', () => {
     expect(ignoreCaseMatcher('', 'equals')('')).toBe(true);
     expect(ignoreCaseMatcher('', 'equals')('a')).toBe(false);
     expect(ignoreCaseMatcher('😀a', 'suffix')('x😀A')).toBe(true);
+  });
+});
+
+describe('testEventPattern refuses what EventBridge refuses', () => {
+  it.each([
+    [{ source: 'x' }, 'id, account, time, region, detail-type'],
+    ['{"source": "x"}', 'id, account, time, region, detail-type'],
+    ['"just a string"', 'id, account, source, time, region, detail-type'],
+    [[ENVELOPE], 'id, account, source, time, region, detail-type'],
+  ])('%j: "Parameter Event is not valid." naming what is missing', (event, missing) => {
+    expect(() => testEventPattern({ source: ['x'] }, event as object)).toThrow(
+      expect.objectContaining({
+        option: 'event',
+        message: expect.stringContaining(
+          `Parameter Event is not valid. (EventBridge's TestEventPattern needs a full event envelope; missing: ${missing}.`,
+        ),
+      }),
+    );
+  });
+  it('matches a full envelope, and a bare object through compileEventPattern', () => {
+    expect(testEventPattern({ source: ['test'] }, ENVELOPE)).toBe(true);
+    expect(compileEventPattern({ source: ['x'] })({ source: 'x' })).toBe(true);
   });
 });

@@ -10,8 +10,8 @@ import type { AnyService, ProtocolName, ServiceDefinition } from './service.js';
 export interface EmulatorOptions extends FaultOptions {
   /** The account id in every ARN. Default `000000000000`. */
   readonly accountId?: string;
-  /** Milliseconds since the epoch; lets tests move time. Default `Date.now`. */
-  readonly clock?: () => number;
+  /** Milliseconds since the epoch; lets tests move time: `() => number` or a probe-style `{ now() }`. Default `Date.now`. */
+  readonly clock?: (() => number) | { now(): number };
   /**
    * AWS's timing: `'aws'` turns on every behaviour of {@link AWS_REALISM} (rule propagation delay,
    * tagging API lag, SQS duplicates and reordering, X-Ray ingestion delay, log-normal latency);
@@ -86,7 +86,8 @@ export class Emulator {
     if (!/^\d{12}$/.test(this.accountId)) {
       throw new TypeError(`accountId must be 12 digits, got "${this.accountId}"`);
     }
-    this.#clock = options.clock ?? Date.now;
+    const clock = options.clock ?? Date.now;
+    this.#clock = typeof clock === 'function' ? clock : () => clock.now();
     this.faults = new FaultController(options);
     this.realism = new RealismController(options.realism, options.seed);
     for (const service of services) {

@@ -1,0 +1,125 @@
+/**
+ * The listener matchers, independent of the test runner: `eventprobe/vitest` and `eventprobe/jest`
+ * register them with their runner's `expect`.
+ */
+import { InvalidInputError } from './errors.js';
+import { EventTimeoutError, preview, UnexpectedEventError } from './listeners/errors.js';
+import type { Listener, MatchFunction } from './listeners/types.js';
+
+/** Default window of `.not.toReceiveEvent`, in ms. */
+export const DEFAULT_NOT_WINDOW_MS = 5_000;
+/** Default timeout of `toReceiveEvent`, in ms (the listener's own default). */
+export const DEFAULT_RECEIVE_TIMEOUT_MS = 30_000;
+
+/** Options of `toReceiveEvent`. */
+export interface ToReceiveEventOptions {
+  /**
+   * How long to wait, in ms. `.not.toReceiveEvent` always waits all of it. Default 30 000
+   * (`.not`: 5 000). Under `eventprobe/vitest` a default that would outlive the test's timeout is
+   * shortened to fit it (the failure message says so).
+   */
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What `toReceiveEvent` takes: a match function (boolean or assertion style), or an object the event must contain. */
+export type EventExpectation<TEvent = unknown> = MatchFunction<TEvent> | Readonly<Record<string, unknown>>;
+
+/** What a runner's `expect.extend` gives a matcher as `this`. */
+export interface MatcherContext {
+  readonly isNot: boolean;
+  equals(a: unknown, b: unknown): boolean;
+}
+
+const isListener = (value: unknown): value is Listener<unknown, unknown> =>
+  typeof (value as { waitForEvent?: unknown } | null)?.waitForEvent === 'function' &&
+  typeof (value as { expectNoEvent?: unknown }).expectNoEvent === 'function';
+
+/** True when `actual` has every key of `expected` with an equal value (recursively; asymmetric matchers work). */
+const contains = (ctx: MatcherContext, actual: unknown, expected: unknown): boolean => {
+  if (typeof expected !== 'object' || expected === null || Array.isArray(expected)) {
+    return ctx.equals(actual, expected);
+  }
+  if (typeof (expected as { asymmetricMatch?: unknown }).asymmetricMatch === 'function') {
+    return ctx.equals(actual, expected);
+  }
+  if (typeof actual !== 'object' || actual === null) return false;
+  return Object.entries(expected).every(([key, value]) =>
+    contains(ctx, (actual as Record<string, unknown>)[key], value),
+  );
+};
+
+const toMatchFunction = (
+  ctx: MatcherContext,
+  expectation: EventExpectation | undefined,
+): MatchFunction<unknown> | undefined => {
+  if (expectation === undefined || typeof expectation === 'function') return expectation;
+  if (typeof expectation !== 'object' || expectation === null) {
+    throw new InvalidInputError(
+      'toReceiveEvent takes a match function or an object the event must contain.',
+      'match',
+    );
+  }
+  return (event) => contains(ctx, event, expectation);
+};
+
+/**
+ * Builds `toReceiveEvent`. `budgetMs` says how long the current test may still run (undefined:
+ * no limit known); a default window is shortened to fit it.
+ */
+export const makeToReceiveEvent = (budgetMs: () => number | undefined = () => undefined) =>
+  async function toReceiveEvent(
+    this: MatcherContext,
+    received: unknown,
+    expectation?: EventExpectation,
+    options: ToReceiveEventOptions = {},
+  ): Promise<{ pass: boolean; message: () => string }> {
+    if (!isListener(received)) {
+      throw new InvalidInputError(
+        `expect(...).toReceiveEvent() needs a listener (from probe.addListener), got ${preview(received)}.`,
+        'received',
+      );
+    }
+    const match = toMatchFunction(this, expectation);
+    const signalOption = options.signal ? { signal: options.signal } : {};
+    const budget = budgetMs();
+    const windowOf = (fallback: number): number =>
+      options.timeout ?? (budget === undefined ? fallback : Math.max(1, Math.min(fallback, budget)));
+    if (this.isNot) {
+      const within = windowOf(DEFAULT_NOT_WINDOW_MS);
+      try {
+        await received.expectNoEvent(match, { within, ...signalOption });
+        return { pass: false, message: () => `no matching event arrived within ${within} ms` };
+      } catch (error) {
+        if (!(error instanceof UnexpectedEventError)) throw error;
+        return { pass: true, message: () => error.message };
+      }
+    }
+    const timeout = windowOf(DEFAULT_RECEIVE_TIMEOUT_MS);
+    const note =
+      timeout < (options.timeout ?? DEFAULT_RECEIVE_TIMEOUT_MS)
+        ? ` (the default ${DEFAULT_RECEIVE_TIMEOUT_MS} ms was shortened to ${timeout} ms to end before the test's timeout;` +
+          ' give the test more time, e.g. it(name, fn, 60_000), or pass { timeout }.)'
+        : '';
+    try {
+      const event = await received.waitForEvent(match, { timeout, ...signalOption });
+      return { pass: true, message: () => `received a matching event: ${preview(event)}` };
+    } catch (error) {
+      if (!(error instanceof EventTimeoutError)) throw error;
+      return { pass: false, message: () => `${error.message}${note}` };
+    }
+  };
+
+/** The event type of a listener type (what match functions receive). */
+// biome-ignore lint/suspicious/noExplicitAny: a value that is not a typed listener gets untyped events
+export type EventOf<T> = T extends Listener<unknown, infer E> ? E : any;
+
+/** The matchers eventprobe adds to `expect(listener)`. */
+export interface EventProbeMatchers<T = unknown, R = Promise<void>> {
+  /**
+   * Waits until the listener receives a matching event (already received ones count). Default
+   * timeout 30 000 ms. `.not.toReceiveEvent(match, { timeout })` waits the whole window (default
+   * 5 000 ms) and fails on the first match. Await it: `await expect(listener).toReceiveEvent(...)`.
+   */
+  toReceiveEvent(expectation?: EventExpectation<EventOf<T>>, options?: ToReceiveEventOptions): R;
+}
