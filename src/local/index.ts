@@ -1,5 +1,6 @@
 import { Emulator, type EmulatorOptions } from './core/emulator.js';
 import type { FaultController } from './core/faults.js';
+import { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 import { serve } from './server.js';
 import { allServices } from './services/index.js';
 import {
@@ -13,6 +14,8 @@ import {
 export { AwsError } from './core/errors.js';
 export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
+export { LOCAL_CODE_BUCKET } from './runtime/code.js';
+export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 export {
   getXRayVisibility,
   setXRayVisibility,
@@ -35,6 +38,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly xrayVisibility?: XRayVisibilityOptions;
   /** Also listen for the X-Ray daemon's UDP protocol (default 127.0.0.1:2000). Default off. */
   readonly xrayDaemon?: boolean | XRayDaemonOptions;
+  /** How Lambda functions run (instances per function, async retry delays). */
+  readonly lambda?: Omit<LambdaRuntimeOptions, 'endpoint'>;
 }
 
 /** A running emulator. Close it (or `await using` it) when done. */
@@ -72,6 +77,7 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
   const emulator = new Emulator(allServices, options);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
   const server = await serve(emulator, { port, host: options.host ?? '127.0.0.1' });
+  configureLambda(emulator, { ...options.lambda, endpoint: server.endpoint });
   let daemon: XRayDaemon | undefined;
   try {
     if (options.xrayDaemon) {

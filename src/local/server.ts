@@ -11,7 +11,7 @@ import { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 import type { Emulator } from './core/emulator.js';
 import { AwsError } from './core/errors.js';
-import type { ServiceDefinition } from './core/service.js';
+import { RawReply, type RestRoute, type ServiceDefinition } from './core/service.js';
 import { parseForm } from './protocols/query.js';
 import { matchRoute } from './protocols/rest.js';
 import { errorXml, responseXml } from './protocols/xml.js';
@@ -204,10 +204,11 @@ const dispatch = async (
       try {
         let json: Record<string, unknown> = {};
         try {
-          json = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+          json = match.route.payload || body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
         } catch {
           throw new AwsError('SerializationException', 'The request body is not valid JSON.', 400);
         }
+        Object.assign(json, restRawInput(match.route, headers, body));
         // A repeated query parameter (e.g. tagKeys) becomes a list.
         const query: Record<string, string | string[]> = {};
         for (const [k, v] of url.searchParams) {
@@ -216,6 +217,8 @@ const dispatch = async (
         }
         const input = { ...query, ...json, ...match.params };
         const output = await invoke(match.route.operation, input);
+        if (output instanceof RawReply)
+          return { status: output.status, headers: { ...output.headers }, body: output.body };
         return {
           status: match.route.status ?? 200,
           headers: { 'content-type': 'application/json' },
@@ -239,6 +242,20 @@ const dispatch = async (
       message: `No ${service.signingName} operation for ${method} ${url.pathname}`,
     }),
   };
+};
+
+/** REST extension: a route's raw body member and header-bound members (e.g. Lambda Invoke). */
+const restRawInput = (
+  route: RestRoute,
+  headers: Record<string, string>,
+  body: string,
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  if (route.payload) out[route.payload] = body;
+  for (const [header, member] of Object.entries(route.headers ?? {})) {
+    if (headers[header] !== undefined) out[member] = headers[header];
+  }
+  return out;
 };
 
 /** A duplex over `socket` that first yields `head` (bytes already read off the socket). */
@@ -318,6 +335,7 @@ export const serve = async (
   });
   const server = createNetServer((socket: Socket) => {
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.once('data', (chunk: Buffer) => {
       socket.pause();

@@ -35,6 +35,22 @@ export interface RestRoute {
   readonly operation: string;
   /** Success status, 200 by default. */
   readonly status?: number;
+  /** The input member that receives the raw request body (instead of parsing it as JSON). */
+  readonly payload?: string;
+  /** Request headers (lower-case names) copied into input members, e.g. `x-amz-log-type` → `LogType`. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An operation result sent as is: status, headers and a raw body (for REST operations whose
+ * output is a payload with members in headers, like Lambda's Invoke).
+ */
+export class RawReply {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string,
+  ) {}
 }
 
 export interface ServiceDefinition<S = unknown> {

@@ -2,6 +2,8 @@ import type { AnyService } from '../core/service.js';
 import { cloudformation } from './cloudformation/index.js';
 import { events } from './events/index.js';
 import { kinesis } from './kinesis/index.js';
+import { lambda } from './lambda/index.js';
+import { logs } from './logs/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
@@ -16,6 +18,8 @@ export const allServices: readonly AnyService[] = [
   cloudformation,
   events,
   kinesis,
+  lambda,
+  logs,
   schemas,
   sns,
   sqs,

@@ -70,9 +70,14 @@ const deliver = (
     }
     if (!matched) continue;
     for (const target of rule.targets.values()) {
-      if (!/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // non-SQS targets: delivery is a no-op
+      const lambda = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(target.Arn);
+      if (!lambda && !/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // other targets: delivery is a no-op
       const body = targetBody(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime });
       if (body === undefined) continue;
+      if (lambda) {
+        invokeTarget(emulator, target.Arn, lambda[1] as string, body, traceHeader);
+        continue;
+      }
       const message: InboundMessage = {
         body,
         ...(traceHeader !== undefined ? { traceHeader } : {}),
@@ -88,6 +93,26 @@ const deliver = (
       });
     }
   }
+};
+
+/** A Lambda target: an asynchronous invoke of the function with the target's input (when Lambda is served). */
+const invokeTarget = (
+  emulator: Emulator,
+  arn: string,
+  region: string,
+  payload: string,
+  traceHeader: string | undefined,
+): void => {
+  if (!emulator.service('lambda')) return;
+  const headers = traceHeader !== undefined ? { 'x-amzn-trace-id': traceHeader } : {};
+  emulator
+    .invoke(
+      'lambda',
+      'Invoke',
+      { FunctionName: arn, InvocationType: 'Event', Payload: payload },
+      { region, headers },
+    )
+    .catch(() => undefined); // as on AWS, a missing function just receives nothing
 };
 
 export const putEvents: Op = (input, ctx: OpContext<EventsState>) => {

@@ -644,11 +644,22 @@ const deliver = (
   sequenceNumber?: string,
 ): void => {
   for (const sub of subscriptionsOf(ctx.state, topic.arn)) {
-    if (sub.protocol !== 'sqs' || sub.attributes.PendingConfirmation === 'true') continue;
+    if (
+      (sub.protocol !== 'sqs' && sub.protocol !== 'lambda') ||
+      sub.attributes.PendingConfirmation === 'true'
+    )
+      continue;
     if (sub.policy) {
       const scope = (sub.attributes.FilterPolicyScope ?? 'MessageAttributes') as FilterPolicyScope;
       if (!matchesFilterPolicy(sub.policy, scope, { body: pub.message, attributes: pub.attributes }))
         continue;
+    }
+    if (sub.protocol === 'lambda') {
+      const lambdaBody = pub.structure
+        ? (pub.structure.lambda ?? (pub.structure.default as string))
+        : pub.message;
+      invokeSubscriber(ctx, sub, envelope(ctx, topic, sub, pub, lambdaBody, messageId, sequenceNumber));
+      continue;
     }
     const body = pub.structure ? (pub.structure.sqs ?? (pub.structure.default as string)) : pub.message;
     const raw = sub.attributes.RawMessageDelivery === 'true';
@@ -678,6 +689,37 @@ const deliver = (
       });
     }
   }
+};
+
+/** A `lambda` subscription: an asynchronous invoke with the SNS event Lambda receives. */
+const invokeSubscriber = (ctx: Ctx, sub: Subscription, notification: string): void => {
+  const region = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(sub.endpoint)?.[1];
+  if (!region || !ctx.emulator.service('lambda')) return;
+  const { SigningCertURL, UnsubscribeURL, ...rest } = JSON.parse(notification) as Record<string, unknown>;
+  const event = {
+    Records: [
+      {
+        EventVersion: '1.0',
+        EventSubscriptionArn: sub.arn,
+        EventSource: 'aws:sns',
+        Sns: {
+          ...rest,
+          SigningCertUrl: SigningCertURL,
+          UnsubscribeUrl: UnsubscribeURL,
+          MessageAttributes: rest.MessageAttributes ?? {},
+        },
+      },
+    ],
+  };
+  const headers: Record<string, string> = ctx.traceHeader ? { 'x-amzn-trace-id': ctx.traceHeader } : {};
+  ctx.emulator
+    .invoke(
+      'lambda',
+      'Invoke',
+      { FunctionName: sub.endpoint, InvocationType: 'Event', Payload: JSON.stringify(event) },
+      { region, headers },
+    )
+    .catch(() => undefined);
 };
 
 const dedupHash = (message: string): string => createHash('sha256').update(message).digest('hex');
