@@ -3,6 +3,7 @@ import type { FaultController } from './core/faults.js';
 import { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 import { serve } from './server.js';
 import { allServices } from './services/index.js';
+import { configureStepFunctions, type StepFunctionsOptions } from './services/stepfunctions/index.js';
 import {
   setXRayVisibility,
   startXRayDaemon,
@@ -16,6 +17,7 @@ export type { FaultOptions, FaultRule } from './core/faults.js';
 export { FaultController } from './core/faults.js';
 export { LOCAL_CODE_BUCKET } from './runtime/code.js';
 export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
+export { configureStepFunctions, type StepFunctionsOptions } from './services/stepfunctions/index.js';
 export {
   getXRayVisibility,
   setXRayVisibility,
@@ -40,6 +42,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly xrayDaemon?: boolean | XRayDaemonOptions;
   /** How Lambda functions run (instances per function, async retry delays). */
   readonly lambda?: Omit<LambdaRuntimeOptions, 'endpoint'>;
+  /** How Step Functions runs executions (e.g. `delayScale` for Wait states and Retry intervals). */
+  readonly stepFunctions?: StepFunctionsOptions;
 }
 
 /** A running emulator. Close it (or `await using` it) when done. */
@@ -75,6 +79,7 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
   }
   const emulator = new Emulator(allServices, options);
+  if (options.stepFunctions) configureStepFunctions(emulator, options.stepFunctions);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
   const server = await serve(emulator, { port, host: options.host ?? '127.0.0.1' });
   configureLambda(emulator, { ...options.lambda, endpoint: server.endpoint });

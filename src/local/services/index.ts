@@ -7,6 +7,7 @@ import { logs } from './logs/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
+import { stepfunctions } from './stepfunctions/index.js';
 import { tagging } from './tagging/index.js';
 import { xray } from './xray/index.js';
 
@@ -23,6 +24,7 @@ export const allServices: readonly AnyService[] = [
   schemas,
   sns,
   sqs,
+  stepfunctions,
   tagging,
   xray,
 ];
