@@ -29,6 +29,7 @@ export {
   InvalidEventPatternError,
   InvalidInputError,
   ListenerSetupError,
+  ProbeDisposedError,
   SchemaUnsupportedError,
   StackOutputMissingError,
   TimeoutError,
