@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwsError } from '../../core/errors.js';
 import { DEFAULT_ATTRIBUTES } from '../sqs/model.js';
+import { stateMachineProvider } from './providers/stepfunctions.js';
 
 /** What a provider can do besides reading its properties. */
 export interface ProviderContext {
@@ -647,4 +648,5 @@ export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::SNS::Topic': snsTopic,
   'AWS::SQS::Queue': sqsQueue,
   'AWS::SQS::QueuePolicy': sqsQueuePolicy,
+  'AWS::StepFunctions::StateMachine': stateMachineProvider,
 };
