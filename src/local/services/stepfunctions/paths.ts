@@ -215,7 +215,11 @@ class IntrinsicParser {
       let out = '';
       let j = 1;
       for (; j < rest.length && rest[j] !== "'"; j++) {
-        if (rest[j] === '\\' && j + 1 < rest.length) j++;
+        if (rest[j] === '\\' && j + 1 < rest.length) {
+          j++;
+          // \{ and \} stay escaped for States.Format; \' and \\ are plain characters
+          if (rest[j] === '{' || rest[j] === '}') out += '\\';
+        }
         out += rest[j];
       }
       if (j >= rest.length) return undefined;
