@@ -30,7 +30,12 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CODE_BUCKET, type LocalAws, startLocalAws } from '../../src/local/index.js';
+import {
+  configureStepFunctions,
+  LOCAL_CODE_BUCKET,
+  type LocalAws,
+  startLocalAws,
+} from '../../src/local/index.js';
 
 const ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
 const REGION = 'us-east-1';
@@ -729,5 +734,326 @@ describe('executions', () => {
     expect(origins).toEqual(
       expect.arrayContaining(['AWS::StepFunctions::StateMachine', 'AWS::Lambda', 'AWS::Lambda::Function']),
     );
+  });
+});
+
+describe('more behaviour', () => {
+  it('refuses bad requests with AWS error codes', async () => {
+    const arn = await create({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    const err = (p: Promise<unknown>) => p.catch((e: { name: string }) => e.name);
+    expect(
+      await err(
+        sfn.send(new CreateStateMachineCommand({ name: 'bad name', roleArn: ROLE, definition: '{}' })),
+      ),
+    ).toBe('InvalidName');
+    expect(
+      await err(sfn.send(new CreateStateMachineCommand({ name: 'n', roleArn: 'role', definition: '{}' }))),
+    ).toBe('InvalidArn');
+    expect(
+      await err(
+        sfn.send(
+          new CreateStateMachineCommand({
+            name: 'n',
+            roleArn: ROLE,
+            definition: '{}',
+            type: 'OTHER' as never,
+          }),
+        ),
+      ),
+    ).toBe('ValidationException');
+    expect(await err(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'nope' })))).toBe(
+      'InvalidArn',
+    );
+    expect(await err(sfn.send(new DescribeExecutionCommand({ executionArn: 'nope' })))).toBe('InvalidArn');
+    expect(await err(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{' })))).toBe(
+      'InvalidExecutionInput',
+    );
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'once' }));
+    expect(await err(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'once' })))).toBe(
+      'ExecutionAlreadyExists',
+    );
+    expect(await err(sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arn })))).toBe(
+      'StateMachineTypeNotSupported',
+    );
+    expect(await err(sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn })))).toBe(
+      'MissingRequiredParameter',
+    );
+    expect(await err(sfn.send(new ListStateMachinesCommand({ nextToken: 'x' })))).toBe('InvalidToken');
+    expect(await err(sfn.send(new SendTaskSuccessCommand({ taskToken: 'nope', output: '{}' })))).toBe(
+      'TaskDoesNotExist',
+    );
+    expect(await err(sfn.send(new ListTagsForResourceCommand({ resourceArn: `${arn}x` })))).toBe(
+      'ResourceNotFound',
+    );
+    expect(await err(sfn.send(new DeleteStateMachineCommand({ stateMachineArn: `${arn}x` })))).toBe(
+      'StateMachineDoesNotExist',
+    );
+  });
+
+  it('pages machines and history, and leaves data out when asked', async () => {
+    await create({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    const first = await sfn.send(new ListStateMachinesCommand({ maxResults: 1 }));
+    expect(first.stateMachines).toHaveLength(1);
+    const second = await sfn.send(
+      new ListStateMachinesCommand({ maxResults: 1, nextToken: first.nextToken }),
+    );
+    expect(second.stateMachines?.[0]?.stateMachineArn).not.toBe(first.stateMachines?.[0]?.stateMachineArn);
+    const out = await run(
+      { StartAt: 'P', States: { P: { Type: 'Pass', Next: 'Q' }, Q: { Type: 'Pass', End: true } } },
+      { a: 1 },
+    );
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: out.executionArn,
+        maxResults: 2,
+        includeExecutionData: false,
+      }),
+    );
+    expect(page.events).toHaveLength(2);
+    expect(page.nextToken).toBeDefined();
+    expect(page.events?.[0]?.executionStartedEventDetails?.input).toBeUndefined();
+    const { executions } = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: out.stateMachineArn, statusFilter: 'SUCCEEDED' }),
+    );
+    expect(executions).toHaveLength(1);
+  });
+
+  it('publishes to SNS and puts events, and fails on a refused entry', async () => {
+    const sent = await run({
+      StartAt: 'Publish',
+      States: {
+        Publish: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish',
+          Parameters: { TopicArn: 'arn:aws:sns:us-east-1:000000000000:missing', Message: { a: 1 } },
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.snsError', Next: 'Put' }],
+          Next: 'Put',
+        },
+        Put: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::events:putEvents',
+          Parameters: { Entries: [{ Source: 'orders', DetailType: 'Placed', Detail: { id: 1 } }] },
+          ResultPath: '$.put',
+          End: true,
+        },
+      },
+    });
+    expect(sent.status).toBe('SUCCEEDED');
+    expect(sent.result.snsError.Error).toMatch(/^SNS\./);
+    expect(sent.result.put.FailedEntryCount).toBe(0);
+    const refused = await run({
+      StartAt: 'Put',
+      States: {
+        Put: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::events:putEvents',
+          Parameters: {
+            Entries: [{ Source: 'orders', DetailType: 'Placed', Detail: 'not json', EventBusName: 'nope' }],
+          },
+          End: true,
+        },
+      },
+    });
+    expect(refused).toMatchObject({ status: 'FAILED' });
+    expect(refused.error).toMatch(/^EventBridge\./);
+  });
+
+  it('names Lambda service errors Lambda.<code> and requires FunctionName', async () => {
+    const missing = await run({
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: fnArn('nope'), End: true } },
+    });
+    expect(missing).toMatchObject({ status: 'FAILED', error: 'Lambda.ResourceNotFoundException' });
+    const noName = await run({
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: {}, End: true } },
+    });
+    expect(noName).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+
+  it('times out an execution (TimeoutSeconds) and a task without heartbeat', async () => {
+    const def = (extra: Record<string, unknown>, task: Record<string, unknown>) => ({
+      ...extra,
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+          Parameters: { QueueUrl: 'http://localhost/000000000000/sfn-timeouts', MessageBody: 'x' },
+          End: true,
+          ...task,
+        },
+      },
+    });
+    const sqs = new SQSClient({ endpoint: aws.endpoint, region: REGION, credentials });
+    await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-timeouts' }));
+    const whole = await run(def({ TimeoutSeconds: 0.05 }, {}));
+    expect(whole).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect(types(whole.events).at(-1)).toBe('ExecutionTimedOut');
+    const beat = await run(def({}, { HeartbeatSeconds: 0.05 }));
+    expect(beat).toMatchObject({
+      status: 'FAILED',
+      error: 'States.Timeout',
+      cause: 'The task did not send a heartbeat in time.',
+    });
+  });
+
+  it('fails Parallel and Map on a failing branch, catchable, with their events', async () => {
+    const out = await run(
+      {
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel',
+            Branches: [
+              { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Left' } } },
+              { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 1, End: true } } },
+            ],
+            Catch: [{ ErrorEquals: ['Left'], ResultPath: null, Next: 'Each' }],
+            End: true,
+          },
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            Iterator: { StartAt: 'F2', States: { F2: { Type: 'Fail', Error: 'Item' } } },
+            End: true,
+          },
+        },
+      },
+      { items: [1] },
+    );
+    expect(out).toMatchObject({ status: 'FAILED', error: 'Item' });
+    expect(types(out.events)).toEqual(
+      expect.arrayContaining(['ParallelStateFailed', 'MapIterationFailed', 'MapStateFailed']),
+    );
+    const notArray = await run(
+      {
+        StartAt: 'M',
+        States: {
+          M: {
+            Type: 'Map',
+            ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+            End: true,
+          },
+        },
+      },
+      { a: 1 },
+    );
+    expect(notArray).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+
+  it('runs Wait states with a real (scaled) sleep, and stops one in the middle', async () => {
+    configureStepFunctions(aws.emulator, { delayScale: 0.001 });
+    try {
+      const out = await run(
+        {
+          QueryLanguage: 'JSONata',
+          StartAt: 'W',
+          States: {
+            W: { Type: 'Wait', Seconds: '{% $states.input.s %}', Next: 'R' },
+            R: {
+              Type: 'Pass',
+              Output: '{% $states.input %}',
+              Next: 'Retry',
+            },
+            Retry: {
+              Type: 'Task',
+              Resource: fnArn('sfn-charge'),
+              Arguments: { orderId: 'scaled', flaky: 1 },
+              Retry: [
+                {
+                  ErrorEquals: ['States.ALL'],
+                  IntervalSeconds: 3,
+                  MaxDelaySeconds: 1,
+                  JitterStrategy: 'FULL',
+                },
+              ],
+              End: true,
+            },
+          },
+        },
+        { s: 5 },
+      );
+      expect(out.status).toBe('SUCCEEDED');
+      const arn = await create({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 100000, End: true } } });
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+      expect(await settle(executionArn as string)).toMatchObject({ status: 'ABORTED' });
+    } finally {
+      configureStepFunctions(aws.emulator, { delayScale: 0 });
+    }
+  });
+
+  it('refuses bad Wait values, and chooses in JSONata with Output and Assign', async () => {
+    const negative = await run(
+      { StartAt: 'W', States: { W: { Type: 'Wait', SecondsPath: '$.s', End: true } } },
+      { s: -1 },
+    );
+    expect(negative).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const badDate = await run(
+      { StartAt: 'W', States: { W: { Type: 'Wait', TimestampPath: '$.t', End: true } } },
+      { t: 'soon' },
+    );
+    expect(badDate).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const chose = await run(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'C',
+        States: {
+          C: {
+            Type: 'Choice',
+            Choices: [
+              {
+                Condition: '{% $states.input.n > 5 %}',
+                Assign: { big: true },
+                Output: { n: '{% $states.input.n %}' },
+                Next: 'Done',
+              },
+            ],
+            Default: 'Done',
+          },
+          Done: { Type: 'Pass', Output: { n: '{% $states.input.n %}', big: '{% $big %}' }, End: true },
+        },
+      },
+      { n: 9 },
+    );
+    expect(chose.result).toEqual({ n: 9, big: true });
+  });
+
+  it('fails on results over 256 KiB with States.DataLimitExceeded (not caught by States.ALL)', async () => {
+    const out = await run(
+      {
+        StartAt: 'Big',
+        States: {
+          Big: {
+            Type: 'Pass',
+            Parameters: { 'big.$': 'States.ArrayRange(1, 1000, 1)', 'text.$': "States.Format('{}', $.s)" },
+            Next: 'Bigger',
+          },
+          Bigger: {
+            Type: 'Task',
+            Resource: fnArn('sfn-echo'),
+            Parameters: { 'a.$': '$', 'b.$': '$', 'c.$': '$', 'd.$': '$', 'e.$': '$' },
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+            End: true,
+          },
+          Caught: { Type: 'Pass', End: true },
+        },
+      },
+      { s: 'x'.repeat(60_000) },
+    );
+    expect(out).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
+  it('runs an EXPRESS machine asynchronously without describing it', async () => {
+    const arn = await create(
+      { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+      { type: 'EXPRESS' },
+    );
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
+    expect(executionArn).toContain(':express:');
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn }))).rejects.toMatchObject({
+      name: 'InvalidArn',
+    });
   });
 });

@@ -163,14 +163,17 @@ const deleteStateMachine = (input: Input, ctx: Ctx): Input => {
 
 const page = <T>(items: T[], input: Input): { items: T[]; nextToken?: string } => {
   const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : PAGE;
-  const start =
-    typeof input.nextToken === 'string' ? Number(Buffer.from(input.nextToken, 'base64').toString()) : 0;
+  const decoded =
+    typeof input.nextToken === 'string'
+      ? /^page:(\d+)$/.exec(Buffer.from(input.nextToken, 'base64').toString())
+      : null;
+  const start = typeof input.nextToken === 'string' ? Number(decoded?.[1] ?? Number.NaN) : 0;
   if (!Number.isInteger(start) || start < 0)
     throw fail('InvalidToken', `Invalid Token: '${String(input.nextToken)}'`);
   const slice = items.slice(start, start + max);
   const end = start + slice.length;
   return end < items.length
-    ? { items: slice, nextToken: Buffer.from(String(end)).toString('base64') }
+    ? { items: slice, nextToken: Buffer.from(`page:${end}`).toString('base64') }
     : { items: slice };
 };
 

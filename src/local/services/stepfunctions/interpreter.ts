@@ -2,7 +2,6 @@
  * The Amazon States Language interpreter: runs a definition's states, records the execution's
  * history in Step Functions' event shapes and order, applies Retry/Catch, timeouts and task tokens.
  */
-import { randomBytes } from 'node:crypto';
 import { evaluateRule } from './choice.js';
 import type { Json, MachineDefinition } from './definition.js';
 import { evaluateTemplate, isExpression, type JsonataScope } from './jsonata.js';
@@ -20,8 +19,6 @@ interface Frame {
   readonly signal: AbortSignal;
   readonly mapItem?: { Index: number; Value: unknown };
 }
-
-const _isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const details = (type: string): string => {
   if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
@@ -220,7 +217,7 @@ const runState = async (
       const result = await runType(run, name, state, input, io, frame);
       if (result.terminalFail) throw result.terminalFail;
       const output = result.passThrough ? result.value : await io.output(result.value);
-      const assigned = await io.assign(state.Assign, language === 'JSONata' ? result.value : result.value);
+      const assigned = await io.assign(state.Assign, result.value);
       checkSize(output, name);
       Object.assign(frame.vars, assigned);
       if (type !== 'Fail') {
@@ -624,6 +621,3 @@ export const rootFrame = (language: string, signal: AbortSignal): Frame => ({
   language,
   signal,
 });
-
-/** A task token (opaque, long like AWS's). */
-export const newTokenText = (): string => randomBytes(96).toString('base64');
