@@ -1057,3 +1057,43 @@ describe('more behaviour', () => {
     });
   });
 });
+
+describe('aborted siblings', () => {
+  it('records MapIterationAborted for iterations stopped by a failing sibling', async () => {
+    const sqs = new SQSClient({ endpoint: aws.endpoint, region: REGION, credentials });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-siblings' }));
+    const out = await run(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemProcessor: {
+              StartAt: 'Kind',
+              States: {
+                Kind: {
+                  Type: 'Choice',
+                  Choices: [{ Variable: '$', NumericEquals: 1, Next: 'Boom' }],
+                  Default: 'Ask',
+                },
+                Boom: { Type: 'Fail', Error: 'Boom' },
+                Ask: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+                  Parameters: { QueueUrl, MessageBody: 'x' },
+                  End: true,
+                },
+              },
+            },
+            End: true,
+          },
+        },
+      },
+      [2, 1],
+    );
+    expect(out).toMatchObject({ status: 'FAILED', error: 'Boom' });
+    const t = types(out.events);
+    expect(t.filter((x) => x === 'MapIterationFailed')).toHaveLength(1);
+    expect(t.filter((x) => x === 'MapIterationAborted')).toHaveLength(1);
+  });
+});

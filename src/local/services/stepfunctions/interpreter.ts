@@ -600,7 +600,9 @@ const runMap = async (
       addEvent(run, f, 'MapIterationSucceeded', { name, index });
       return out;
     } catch (err) {
-      if (err instanceof StatesError) addEvent(run, f, 'MapIterationFailed', { name, index });
+      const stopped = signal.aborted && !frame.signal.aborted;
+      if (stopped) addEvent(run, f, 'MapIterationAborted', { name, index });
+      else if (err instanceof StatesError) addEvent(run, f, 'MapIterationFailed', { name, index });
       throw err;
     }
   };
