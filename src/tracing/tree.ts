@@ -185,9 +185,31 @@ interface MutableNode {
 
 const byStart = (a: MutableNode, b: MutableNode): number => a.startTime - b.startTime;
 
-/** Sorts by start time in place. `Array.prototype.sort` is stable (same start time: arrival order). */
+/**
+ * Sorts by start time in place (`Array.prototype.sort` is stable: same start time, arrival order).
+ * Lists already in order (the usual case: subsegments arrive in start order) are left as they are.
+ */
 const sortByStart = (list: MutableNode[]): void => {
-  if (list.length > 1) list.sort(byStart);
+  for (let i = 1; i < list.length; i++) {
+    // Out of order, or a start time that is not a number: let the sort decide.
+    if (!((list[i] as MutableNode).startTime >= (list[i - 1] as MutableNode).startTime)) {
+      list.sort(byStart);
+      return;
+    }
+  }
+};
+
+/**
+ * The child lists of a leaf: one shared empty array instead of two per node (a 10,000-segment trace
+ * has 30,000 nodes, most of them leaves; the bench row "trace tree of 10,000 segments" needs this).
+ * Never pushed to: {@link addChild} replaces it with a list of the node's own.
+ */
+const NONE: MutableNode[] = [];
+
+/** Adds `child` to `list` of `node` (its children or child segments), giving the node its own list first. */
+const addChild = (node: MutableNode, list: 'children' | 'childSegments', child: MutableNode): void => {
+  if (node[list] === NONE) node[list] = [child];
+  else node[list].push(child);
 };
 
 const makeNode = (
@@ -217,9 +239,9 @@ const makeNode = (
     throttle: doc.throttle === true,
     parentId,
     parent,
-    children: [],
+    children: NONE,
     segment: undefined as unknown as MutableNode,
-    childSegments: [],
+    childSegments: NONE,
     document: doc,
   };
   node.segment = segment ?? node;
@@ -352,7 +374,7 @@ const expand = (traceId: string, tops: readonly MutableNode[], byId: Map<string,
       if (!Array.isArray(subs)) continue;
       for (const sub of subs) {
         const node = makeNode(sub, 'subsegment', traceId, owner.id, owner, owner.segment);
-        owner.children.push(node);
+        addChild(owner, 'children', node);
         out.nodes.push(node);
         if (byId.has(node.id)) repeated.add(node.id);
         byId.set(node.id, node);
@@ -381,7 +403,7 @@ const linkParents = (
       continue;
     }
     node.parent = parent;
-    parent.children.push(node);
+    addChild(parent, 'children', node);
   }
   return { missing, orphans };
 };
@@ -438,7 +460,7 @@ export const buildTraceTree = (traceId: string, inputs: readonly SegmentInput[])
   assignIndependents(expanded);
   for (const node of segments) {
     const parentSegment = node.parent?.segment;
-    if (parentSegment && parentSegment !== node) parentSegment.childSegments.push(node);
+    if (parentSegment && parentSegment !== node) addChild(parentSegment, 'childSegments', node);
   }
   const { start, end, inProgress } = settle(nodes);
   sortByStart(segments);
