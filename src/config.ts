@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SchemasClient } from '@aws-sdk/client-schemas';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { XRayClient } from '@aws-sdk/client-xray';
@@ -37,6 +38,7 @@ export interface ProbeClients {
   readonly sns: SNSClient;
   readonly kinesis: KinesisClient;
   readonly schemas: SchemasClient;
+  readonly stepFunctions: SFNClient;
 }
 
 /** Time, injectable so tests can control it. */
@@ -99,6 +101,7 @@ const ENV_IDS: Record<keyof ProbeClients, string> = {
   sns: 'SNS',
   kinesis: 'KINESIS',
   schemas: 'SCHEMAS',
+  stepFunctions: 'SFN',
 };
 
 const CONSTRUCTORS = {
@@ -110,6 +113,7 @@ const CONSTRUCTORS = {
   sns: SNSClient,
   kinesis: KinesisClient,
   schemas: SchemasClient,
+  stepFunctions: SFNClient,
 } as const;
 
 /** The endpoint a service's client uses: explicit option, then the SDK's env variables, else AWS. */

@@ -180,3 +180,40 @@ export class EndpointConnectionError extends EventProbeError {
     super(message, options);
   }
 }
+
+/**
+ * A Step Functions execution ended with another status than expected (usually: it failed, timed
+ * out or was aborted when it should have succeeded). The message names the failed state, its error
+ * and cause, and the states entered.
+ */
+export class ExecutionFailedError extends EventProbeError {
+  override name = 'ExecutionFailedError';
+  constructor(
+    message: string,
+    readonly executionArn: string,
+    /** The status it ended with: FAILED, TIMED_OUT, ABORTED (or SUCCEEDED when another was expected). */
+    readonly status: string,
+    /** The state that failed (the last state entered), when the history names one. */
+    readonly failedState: string | undefined,
+    readonly error: string | undefined,
+    readonly errorCause: string | undefined,
+    /** Names of the states entered, in order. */
+    readonly path: readonly string[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** The states an execution entered are not the ones expected. */
+export class ExecutionPathError extends EventProbeError {
+  override name = 'ExecutionPathError';
+  constructor(
+    message: string,
+    readonly expected: readonly string[],
+    readonly actual: readonly string[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}

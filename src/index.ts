@@ -1,5 +1,18 @@
 // The public surface of `eventprobe`: named exports only.
 
+export {
+  type AssertExecutionPathOptions,
+  assertExecutionPath,
+  type ExecutionResult,
+  type ExecutionStatus,
+  getExecutionHistory,
+  type StartExecutionOptions,
+  type StartedExecution,
+  startExecution,
+  statesEntered,
+  type WaitForExecutionOptions,
+  waitForExecution,
+} from './checks/executions.js';
 export type {
   CleanupOptions,
   CleanupReport,
@@ -29,6 +42,8 @@ export {
   EndpointConnectionError,
   EventProbeError,
   type EventProbeErrorOptions,
+  ExecutionFailedError,
+  ExecutionPathError,
   InvalidEventPatternError,
   InvalidInputError,
   ListenerSetupError,

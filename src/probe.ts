@@ -1,4 +1,12 @@
 import {
+  type ExecutionResult,
+  type StartExecutionOptions,
+  type StartedExecution,
+  startExecution,
+  type WaitForExecutionOptions,
+  waitForExecution,
+} from './checks/executions.js';
+import {
   type CleanupOptions,
   type CleanupReport,
   cleanupProbe,
@@ -151,6 +159,18 @@ export interface Probe extends AsyncDisposable {
    */
   putEvents(events: readonly MockOrPlainEvent[], options?: PutEventsOptions): Promise<string[]>;
   /**
+   * Starts a Step Functions execution with a new sampled tracing header (so its trace can be
+   * fetched with `getTraceTree(traceHeader)`). IAM: states:StartExecution.
+   */
+  startExecution(options: StartExecutionOptions): Promise<StartedExecution>;
+  /**
+   * Waits for a Step Functions execution to end; returns its status, parsed output and history.
+   * @throws ExecutionFailedError (failed state, error, cause, states entered) when it ends otherwise
+   * than `status` (default SUCCEEDED); TimeoutError when still running at `timeout`.
+   * IAM: states:DescribeExecution, states:GetExecutionHistory.
+   */
+  waitForExecution(options: WaitForExecutionOptions): Promise<ExecutionResult>;
+  /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
    */
@@ -166,6 +186,7 @@ const clientNames: readonly (keyof ProbeClients)[] = [
   'sns',
   'kinesis',
   'schemas',
+  'stepFunctions',
 ];
 
 /** A listener the probe tracks while it may still be receiving. */
@@ -205,6 +226,8 @@ const lookups = (
   | 'retryGetTraceTreeUntil'
   | 'generateMockEvent'
   | 'putEvents'
+  | 'startExecution'
+  | 'waitForExecution'
 > => ({
   getStackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
     getStackOutputs(
@@ -234,6 +257,8 @@ const lookups = (
   generateMockEvent: async (mockOptions) =>
     generateMockEvent(client('generateMockEvent', 'schemas'), mockOptions),
   putEvents: async (events, putOptions) => putEvents(client('putEvents', 'eventBridge'), events, putOptions),
+  startExecution: async (start) => startExecution(client('startExecution', 'stepFunctions'), start),
+  waitForExecution: async (wait) => waitForExecution(client('waitForExecution', 'stepFunctions'), wait),
 });
 
 /** What the probe gives its listeners: its record of what they created, removal, and the stop hook. */

@@ -4,6 +4,7 @@ import type { FaultController } from './core/faults.js';
 import { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
 import { serve } from './server.js';
 import { allServices } from './services/index.js';
+import { configureStepFunctions, type StepFunctionsOptions } from './services/stepfunctions/index.js';
 import {
   setXRayVisibility,
   startXRayDaemon,
@@ -26,6 +27,7 @@ export {
   type RealismOptions,
 } from './core/realism.js';
 export { configureLambda, type LambdaRuntimeOptions } from './runtime/settings.js';
+export { configureStepFunctions, type StepFunctionsOptions } from './services/stepfunctions/index.js';
 export {
   getXRayVisibility,
   setXRayVisibility,
@@ -58,6 +60,8 @@ export interface LocalAwsOptions extends EmulatorOptions {
   readonly dataDir?: string;
   /** How Lambda functions run (instances per function, async retry delays). */
   readonly lambda?: Omit<LambdaRuntimeOptions, 'endpoint'>;
+  /** How Step Functions runs executions (e.g. `delayScale` for Wait states and Retry intervals). */
+  readonly stepFunctions?: StepFunctionsOptions;
 }
 
 /** A running emulator. Close it (or `await using` it) when done. */
@@ -103,6 +107,7 @@ export const startLocalAws = async (options: LocalAwsOptions = {}): Promise<Loca
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`);
   }
   const emulator = new Emulator(allServices, options);
+  if (options.stepFunctions) configureStepFunctions(emulator, options.stepFunctions);
   if (options.xrayVisibility) setXRayVisibility(emulator, options.xrayVisibility);
   else if (emulator.realism.xrayVisibilityMs[1] > 0) {
     // The realism profile's X-Ray ingestion lag: each segment on its own draw.

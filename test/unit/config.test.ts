@@ -328,6 +328,7 @@ describe('ClientSet', () => {
       'sns',
       'kinesis',
       'schemas',
+      'stepFunctions',
     ] as const) {
       expect(set.get(name).config).toBeDefined();
     }

@@ -10,6 +10,7 @@ import { s3 } from './s3/index.js';
 import { schemas } from './schemas/index.js';
 import { sns } from './sns/index.js';
 import { sqs } from './sqs/index.js';
+import { stepfunctions } from './stepfunctions/index.js';
 import { tagging } from './tagging/index.js';
 import { xray } from './xray/index.js';
 
@@ -29,6 +30,7 @@ export const allServices: readonly AnyService[] = [
   s3,
   sns,
   sqs,
+  stepfunctions,
   tagging,
   xray,
 ];

@@ -25,6 +25,7 @@ import {
 import { lambdaProviders } from './providers/lambda.js';
 import { logGroup } from './providers/logs.js';
 import { s3Bucket, s3BucketPolicy } from './providers/s3.js';
+import { stateMachineProvider } from './providers/stepfunctions.js';
 
 export type { Deployed, ProviderContext, ResourceProvider } from './providers/kit.js';
 export { generatedName } from './providers/kit.js';
@@ -578,4 +579,5 @@ export const providers: Readonly<Record<string, ResourceProvider>> = {
   'AWS::SNS::Topic': snsTopic,
   'AWS::SQS::Queue': sqsQueue,
   'AWS::SQS::QueuePolicy': sqsQueuePolicy,
+  'AWS::StepFunctions::StateMachine': stateMachineProvider,
 };
