@@ -319,6 +319,7 @@ describe('settings and the CloudFormation provider', () => {
       region: 'us-east-1',
       accountId: emulator.accountId,
       stackName: 's',
+      stackId: 'arn:aws:cloudformation:us-east-1:000000000000:stack/s/1',
       logicalId: 'Flow',
       stackTags: [{ Key: 'k', Value: 'v' }],
       invoke: async (service: string, operation: string, input: Record<string, unknown>) =>

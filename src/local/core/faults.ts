@@ -37,8 +37,8 @@ const THROTTLE_CODES = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** Deterministic 32-bit PRNG (mulberry32) so fault runs can be replayed with a seed. */
-const prng = (seed: number): (() => number) => {
+/** Deterministic 32-bit PRNG (mulberry32), so seeded runs (faults, realism) can be replayed. */
+export const prng = (seed: number): (() => number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,3 +1,4 @@
+import { prng } from './faults.js';
 import type { TaggedResource } from './tagged.js';
 
 /** A duration in ms: a fixed number, or `[min, max]` for a value drawn uniformly in that range. */
@@ -85,18 +86,6 @@ export const AWS_REALISM: Readonly<RealismOptions> = Object.freeze({
 
 /** The `realism` option: a named profile (`'aws'`; `'off'`, the default) or the fields to turn on. */
 export type Realism = 'aws' | 'off' | RealismOptions;
-
-/** Deterministic 32-bit PRNG (mulberry32), so a seeded run is reproducible. */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const checkMs = (value: unknown, option: string): number => {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {

@@ -1,30 +1,10 @@
 /**
  * `AWS::StepFunctions::StateMachine`: DefinitionString, Definition (an object), and
  * DefinitionSubstitutions (`${Name}` placeholders); Ref is the ARN, GetAtt Arn/Name/StateMachineRevisionId.
- * Types are declared structurally here (resources.ts registers this provider; importing from it
- * would make an import cycle).
  */
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../../core/errors.js';
-
-interface Ctx {
-  readonly region: string;
-  readonly accountId: string;
-  readonly stackName: string;
-  readonly logicalId: string;
-  readonly stackTags: readonly { Key: string; Value: string }[];
-  invoke(
-    service: string,
-    operation: string,
-    input: Record<string, unknown>,
-  ): Promise<Record<string, unknown>>;
-}
-
-interface Deployed {
-  readonly physicalId: string;
-  readonly ref: string;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
+import type { ProviderContext as Ctx, Deployed, ResourceProvider } from './kit.js';
 
 type Props = Record<string, unknown>;
 
@@ -85,7 +65,7 @@ const deployed = (arn: string, name: string, revisionId: unknown): Deployed => (
   attributes: { Arn: arn, Name: name, StateMachineRevisionId: revisionId ?? arn },
 });
 
-export const stateMachineProvider = {
+export const stateMachineProvider: ResourceProvider = {
   service: 'states',
   nameProperty: 'StateMachineName',
   replaceOn: ['StateMachineName', 'StateMachineType'],
