@@ -17,11 +17,15 @@ import { startTestAws, type TestAws } from '../support/aws.js';
 
 const json = (template: unknown) => JSON.stringify(template);
 
-const queues = (extra: Record<string, unknown> = {}, visibility = 30) =>
+/** A fresh name per stack: as on AWS, a deleted queue's name stays taken for 60 s. */
+let queueNames = 0;
+const jobsName = () => `jobs-${process.pid}-${++queueNames}`;
+
+const queues = (extra: Record<string, unknown> = {}, visibility = 30, jobs = jobsName()) =>
   json({
     Parameters: { Env: { Type: 'String', Default: 'dev', AllowedValues: ['dev', 'prod'] } },
     Resources: {
-      Jobs: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs', VisibilityTimeout: visibility } },
+      Jobs: { Type: 'AWS::SQS::Queue', Properties: { QueueName: jobs, VisibilityTimeout: visibility } },
       Dlq: { Type: 'AWS::SQS::Queue' },
       ...extra,
     },
@@ -54,12 +58,13 @@ describe('local CloudFormation change sets', () => {
   });
 
   it('creates a stack through a CREATE change set, then updates it through an UPDATE one', async () => {
+    const jobs = jobsName();
     const created = await cfn.send(
       new CreateChangeSetCommand({
         StackName: 'cs',
         ChangeSetName: 'first',
         ChangeSetType: 'CREATE',
-        TemplateBody: queues(),
+        TemplateBody: queues({}, 30, jobs),
         Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
         Tags: [{ Key: 'team', Value: 'orders' }],
         Capabilities: ['CAPABILITY_IAM'],
@@ -135,7 +140,7 @@ describe('local CloudFormation change sets', () => {
         TemplateBody: json({
           Parameters: { Env: { Type: 'String', Default: 'dev' } },
           Resources: {
-            Jobs: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'jobs', VisibilityTimeout: 60 } },
+            Jobs: { Type: 'AWS::SQS::Queue', Properties: { QueueName: jobs, VisibilityTimeout: 60 } },
             Extra: { Type: 'AWS::SQS::Queue' },
           },
           Outputs: { Jobs: { Value: { Ref: 'Jobs' } } },
@@ -220,9 +225,10 @@ describe('local CloudFormation change sets', () => {
   });
 
   it('answers an empty change set as AWS does, and refuses to execute it', async () => {
-    await cfn.send(new CreateStackCommand({ StackName: 'same', TemplateBody: queues({}, 31) }));
+    const same = queues({}, 31);
+    await cfn.send(new CreateStackCommand({ StackName: 'same', TemplateBody: same }));
     await cfn.send(
-      new CreateChangeSetCommand({ StackName: 'same', ChangeSetName: 'noop', TemplateBody: queues({}, 31) }),
+      new CreateChangeSetCommand({ StackName: 'same', ChangeSetName: 'noop', TemplateBody: same }),
     );
     expect(await changeSet('same', 'noop')).toMatchObject({
       Status: 'FAILED',
@@ -242,7 +248,7 @@ describe('local CloudFormation change sets', () => {
       new CreateChangeSetCommand({
         StackName: 'same',
         ChangeSetName: 'param',
-        TemplateBody: queues({}, 31),
+        TemplateBody: same,
         Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
       }),
     );
