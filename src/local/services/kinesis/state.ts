@@ -127,7 +127,8 @@ export const newShard = (
     parents,
     startingSequenceNumber: nextSequence(stream, { index }),
     endingSequenceNumber: undefined,
-    createdAt: ctx.emulator.now(),
+    // A stream's first shards are as old as the stream (one clock reading: shard filters compare them).
+    createdAt: parents.length === 0 ? stream.createdAt : ctx.emulator.now(),
     closedAt: undefined,
     records: [],
     reads: [],
