@@ -100,12 +100,14 @@ export const invoke = async <T = unknown>(lambda: LambdaClient, options: InvokeO
 
 /** Where a function's logs are: exactly one of `functionName` (→ `/aws/lambda/<name>`) and `logGroupName`. */
 export interface LogGroupRef {
+  /** The function's name or ARN: its log group is `/aws/lambda/<name>`. */
   readonly functionName?: string;
+  /** A log group by name (e.g. a function with a custom log group). */
   readonly logGroupName?: string;
 }
 
-const logGroupOf = (ref: LogGroupRef, fn: string, allowGroup = true): string => {
-  const keys = allowGroup ? ['functionName', 'logGroupName'] : ['functionName'];
+const logGroupOf = (ref: LogGroupRef, fn: string): string => {
+  const keys = ['functionName', 'logGroupName'];
   const given = keys.filter((k) => (ref as Record<string, unknown>)[k] !== undefined);
   if (given.length !== 1) {
     throw new InvalidInputError(`${fn} takes exactly one of ${keys.join(', ')}.`, 'functionName');
@@ -229,9 +231,7 @@ export const waitForLogs = async (
   }
 };
 
-export interface ExpectNoFunctionErrorsOptions {
-  /** The function's name or ARN (its log group is `/aws/lambda/<name>`). Required. */
-  readonly functionName: string;
+export interface ExpectNoFunctionErrorsOptions extends LogGroupRef {
   /** Only log events from this time on (Date or ms since the epoch). Default: when the probe was created. */
   readonly since?: Date | number;
   /** How long the log must stay free of errors, in ms (the whole window is waited). Default 0: one read now. */
@@ -261,7 +261,7 @@ export const expectNoFunctionErrors = async (
   defaultSince: number,
 ): Promise<void> => {
   optionsObject(options, 'expectNoFunctionErrors');
-  const logGroupName = logGroupOf(options, 'expectNoFunctionErrors', false);
+  const logGroupName = logGroupOf(options, 'expectNoFunctionErrors');
   const within = options.within ?? 0;
   if (within !== 0) positiveNumber('within', within);
   const interval = positiveNumber('interval', options.interval ?? 500);
@@ -279,7 +279,7 @@ export const expectNoFunctionErrors = async (
       const failures = failuresIn([...seen.values()].sort((a, b) => a.timestamp - b.timestamp));
       if (failures.length > 0) {
         throw new FunctionLogErrorsError(
-          `${options.functionName} logged ${failures.length} failure(s) in ${logGroupName}:\n${failures.map(describeFailure).join('\n')}`,
+          `${options.functionName ?? logGroupName} logged ${failures.length} failure(s) in ${logGroupName}:\n${failures.map(describeFailure).join('\n')}`,
           logGroupName,
           failures,
         );
