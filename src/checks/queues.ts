@@ -383,6 +383,8 @@ const readCounts = async (sqs: SQSClient, queueUrl: string, signal: AbortSignal)
 export const expectQueueDrained = async (
   sqs: SQSClient,
   options: ExpectQueueDrainedOptions,
+  /** How to pause between reads (tests inject one on fake timers). */
+  pause: (ms: number, signal: AbortSignal) => Promise<void> = sleep,
 ): Promise<DrainedResult> => {
   optionsObject(options, 'expectQueueDrained');
   queueRef(options, 'expectQueueDrained');
@@ -406,7 +408,7 @@ export const expectQueueDrained = async (
       counts = await readCounts(sqs, queueUrl, deadline.signal);
       reads++;
       if (window.observe(counts, performance.now())) return { queueUrl, reads };
-      await sleep(Math.min(interval, deadline.remaining()), deadline.signal);
+      await pause(Math.min(interval, deadline.remaining()), deadline.signal);
     }
   } catch (error) {
     if (!deadline.timedOut) throw error;
