@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeadLettersError, InvalidInputError, QueueNotDrainedError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, retry, sleep } from '../wait/index.js';
+import { createDeadline, retry, sleep, throwIfAborted } from '../wait/index.js';
 
 const debug = debuglog('eventprobe');
 
@@ -140,7 +140,9 @@ export const peekMessages = async (
         AttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       });
-      const out = await retry(() => sqs.send(command, sendOptions(signal)), { signal });
+      throwIfAborted(signal);
+      // Not cancelled mid-flight: an abandoned receive would hide its messages without handles to reset.
+      const out = await retry(() => sqs.send(command));
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
       for (const m of messages) {

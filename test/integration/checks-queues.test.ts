@@ -160,6 +160,9 @@ describe.skipIf(emulatorOnly)('watchDeadLetters', () => {
     await expect(watch.waitForMessages({ timeout: 10, count: 0 })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(watch.expectNone({ within: -5 })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(watch.expectNone(null as never)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(watch.waitForMessages({ timeout: 100, interval: 20 })).rejects.toThrow(
+      '0 of 1 dead-letter messages',
+    );
     const aborted = AbortSignal.abort(new Error('caller gave up'));
     await expect(watch.waitForMessages({ timeout: 1_000, signal: aborted })).rejects.toThrow(
       'caller gave up',

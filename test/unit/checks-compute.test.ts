@@ -1,11 +1,22 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { failureOf, failuresIn, type LogEvent, parseLogEvent } from '../../src/checks/function-logs.js';
+import { expectNoFunctionErrors, invoke, waitForLogs } from '../../src/checks/functions.js';
 import { DrainWindow, expectQueueDrained, peekMessages } from '../../src/checks/queues.js';
-import { QueueNotDrainedError } from '../../src/errors.js';
+import { FunctionError, QueueNotDrainedError } from '../../src/errors.js';
 
 const ID = '6bc28136-53f6-4a0f-a0e3-6e4a6e2b1a11';
 const ID2 = '0b6c8f1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f';
+/** The error a promise rejects with (a resolution fails the test). */
+const rejection = async <E>(promise: Promise<unknown>): Promise<E> =>
+  promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as E,
+  );
 let eventId = 0;
 const event = (message: string, timestamp = ++eventId): LogEvent =>
   parseLogEvent({ message, timestamp, logStreamName: 's', eventId: String(eventId) });
@@ -101,6 +112,10 @@ describe('failureOf / failuresIn', () => {
     });
     expect(failureOf(event(`REPORT RequestId: ${ID}\tDuration: 1.00 ms\t`))).toBeUndefined();
     expect(failureOf(event(`END RequestId: ${ID}`))).toBeUndefined();
+    expect(
+      failureOf(event(`2024-05-01T10:00:03.000Z\t${ID}\tERROR\tTask timed out after 3.00 seconds`))
+        ?.requestId,
+    ).toBe(ID);
   });
 
   it('reads the JSON log format (ERROR records and platform.report)', () => {
@@ -264,7 +279,7 @@ describe('peekMessages', () => {
             Messages: Array.from({ length: receives === 1 ? 10 : 3 }, (_, i) => ({
               MessageId: `m${receives}-${i}`,
               ReceiptHandle: `h${receives}-${i}`,
-              Body: 'b',
+              ...(i > 0 ? { Body: 'b' } : {}),
             })),
           };
         }
@@ -275,6 +290,157 @@ describe('peekMessages', () => {
     } as unknown as SQSClient;
     const messages = await peekMessages(client, 'https://q');
     expect(messages).toHaveLength(13);
+    expect(messages[0]).toMatchObject({ body: '', json: undefined });
     expect(resets).toEqual([10, 3]);
+  });
+});
+
+describe('invoke (fake Lambda)', () => {
+  const lambda = (out: object) =>
+    ({ send: async () => ({ $metadata: {}, ...out }) }) as unknown as LambdaClient;
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  it('decodes JSON, non-JSON and empty results', async () => {
+    await expect(invoke(lambda({ Payload: bytes('{"a":1}') }), { functionName: 'f' })).resolves.toEqual({
+      a: 1,
+    });
+    await expect(invoke(lambda({ Payload: bytes('plain') }), { functionName: 'f' })).resolves.toBe('plain');
+    await expect(invoke(lambda({}), { functionName: 'f' })).resolves.toBeUndefined();
+  });
+
+  it('builds a FunctionError from whatever error body the runtime sent', async () => {
+    const bare = await rejection<FunctionError>(
+      invoke(lambda({ FunctionError: 'Unhandled', Payload: bytes('crashed') }), {
+        functionName: 'f',
+        qualifier: 'live',
+      }),
+    );
+    expect(bare).toBeInstanceOf(FunctionError);
+    expect(bare).toMatchObject({
+      errorType: 'Unhandled',
+      errorMessage: 'crashed',
+      stackTrace: [],
+      logTail: '',
+      requestId: undefined,
+    });
+    expect(bare.message).toContain('Function f:live failed (Unhandled)');
+    const timedOut = await rejection<FunctionError>(
+      invoke(
+        lambda({
+          FunctionError: 'Unhandled',
+          Payload: bytes('{"errorMessage":"Task timed out after 1.00 seconds","stackTrace":"x"}'),
+        }),
+        { functionName: 'f' },
+      ),
+    );
+    expect(timedOut).toMatchObject({
+      errorType: 'Unhandled',
+      errorMessage: 'Task timed out after 1.00 seconds',
+      stackTrace: [],
+    });
+    const empty = await rejection<FunctionError>(
+      invoke(lambda({ FunctionError: 'Handled' }), { functionName: 'f' }),
+    );
+    expect(empty).toMatchObject({ errorType: 'Handled', errorMessage: '' });
+  });
+});
+
+describe('waitForLogs / expectNoFunctionErrors (fake CloudWatch Logs)', () => {
+  const pages = (script: (input: { nextToken?: string; logGroupName: string }) => object) => {
+    const inputs: { nextToken?: string; logGroupName: string; startTime: number }[] = [];
+    const client = {
+      send: async (command: { input: { nextToken?: string; logGroupName: string; startTime: number } }) => {
+        inputs.push(command.input);
+        return script(command.input);
+      },
+    } as unknown as CloudWatchLogsClient;
+    return { client, inputs };
+  };
+
+  it('follows pages, names the log group from an ARN, and keeps events a throwing matcher rejects out', async () => {
+    const { client, inputs } = pages((input) =>
+      input.nextToken
+        ? { events: [{ eventId: '2', timestamp: 2, message: 'two', logStreamName: 's' }] }
+        : { events: [{ eventId: '1', timestamp: 1, message: 'one', logStreamName: 's' }], nextToken: 't' },
+    );
+    const events = await waitForLogs(
+      client,
+      {
+        functionName: 'arn:aws:lambda:us-east-1:123456789012:function:orders:live',
+        since: new Date(5),
+        match: (e) => {
+          if (e.message !== 'two') throw new Error('not this one');
+        },
+        timeout: 1_000,
+      },
+      0,
+    );
+    expect(events.map((e) => e.message)).toEqual(['two']);
+    expect(inputs.map((i) => [i.logGroupName, i.startTime, i.nextToken])).toEqual([
+      ['/aws/lambda/orders', 5, undefined],
+      ['/aws/lambda/orders', 5, 't'],
+    ]);
+  });
+
+  it('stops a runaway poll after 20 pages, and rethrows errors other than not-found', async () => {
+    const { client, inputs } = pages(() => ({ events: [], nextToken: 'more' }));
+    await expect(
+      expectNoFunctionErrors(client, { logGroupName: '/custom/group' }, 0),
+    ).resolves.toBeUndefined();
+    expect(inputs).toHaveLength(20);
+    const denied = pages(() => {
+      throw Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' });
+    });
+    await expect(waitForLogs(denied.client, { logGroupName: 'g', timeout: 1_000 }, 0)).rejects.toThrow(
+      'not allowed',
+    );
+  });
+});
+
+describe('log checks: what their failures say (fake CloudWatch Logs)', () => {
+  const always = (out: object) => ({ send: async () => out }) as unknown as CloudWatchLogsClient;
+
+  it('times out showing the last events read (each counted once)', async () => {
+    const client = always({
+      events: [{ eventId: '1', timestamp: 1, message: 'only one', logStreamName: 's' }],
+    });
+    const error = await rejection<Error>(
+      waitForLogs(client, { functionName: 'arn:short', count: 2, timeout: 150, interval: 20 }, 0),
+    );
+    expect(error.message).toContain('1 of 2 log events matched in /aws/lambda/arn:short');
+    expect(error.message).toContain('Last events:\n  only one');
+    const none = await rejection<Error>(
+      waitForLogs(always({}), { logGroupName: 'g', filterPattern: '"x"', timeout: 60, interval: 20 }, 0),
+    );
+    expect(none.message).toContain('0 events read with filter "x"');
+  });
+
+  it('names the log group and an unknown request id', async () => {
+    const client = always({
+      events: [
+        {
+          eventId: '1',
+          timestamp: 1,
+          message: 'RequestId: x Error: Runtime exited with error: signal: killed',
+          logStreamName: 's',
+        },
+      ],
+    });
+    const error = await rejection<Error>(expectNoFunctionErrors(client, { logGroupName: '/custom/g' }, 0));
+    expect(error.message).toContain('/custom/g logged 1 failure(s)');
+    expect(error.message).toContain('request unknown');
+  });
+
+  it('passes the caller signal to Invoke', async () => {
+    const signals: unknown[] = [];
+    const lambda = {
+      send: async (_c: unknown, o: { abortSignal?: AbortSignal }) => {
+        signals.push(o.abortSignal);
+        return { $metadata: {} };
+      },
+    } as unknown as LambdaClient;
+    const controller = new AbortController();
+    await invoke(lambda, { functionName: 'f', signal: controller.signal });
+    expect(signals).toEqual([controller.signal]);
   });
 });
