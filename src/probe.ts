@@ -46,6 +46,7 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
 import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
 import {
   type AddKinesisListenerOptions,
@@ -211,6 +212,12 @@ export interface Probe extends AsyncDisposable {
    * created by default). @throws FunctionLogErrorsError. IAM: logs:FilterLogEvents.
    */
   expectNoFunctionErrors(options: ExpectNoFunctionErrorsOptions): Promise<void>;
+  /**
+   * Creates a queue for this run (FIFO, with a dead-letter queue, on request), tagged and named like
+   * every eventprobe resource; `cleanup()` and `sweep()` remove it.
+   * IAM: sqs:CreateQueue, sqs:TagQueue, sqs:GetQueueAttributes (removal: sqs:ListQueueTags, sqs:DeleteQueue).
+   */
+  createQueue(options?: CreateQueueOptions): Promise<CreatedQueue>;
   /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
@@ -406,6 +413,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     },
     ...lookups(client),
     ...checks(client, clock.now()),
+    createQueue: async (queueOptions) => {
+      open('createQueue');
+      return createQueue(ctx, queueOptions);
+    },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(
         () => clientSet.close(),
