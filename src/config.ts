@@ -1,6 +1,8 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SchemasClient } from '@aws-sdk/client-schemas';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -39,6 +41,9 @@ export interface ProbeClients {
   readonly kinesis: KinesisClient;
   readonly schemas: SchemasClient;
   readonly stepFunctions: SFNClient;
+  // compute checks (invoke, logs)
+  readonly lambda: LambdaClient;
+  readonly logs: CloudWatchLogsClient;
 }
 
 /** Time, injectable so tests can control it. */
@@ -102,6 +107,8 @@ const ENV_IDS: Record<keyof ProbeClients, string> = {
   kinesis: 'KINESIS',
   schemas: 'SCHEMAS',
   stepFunctions: 'SFN',
+  lambda: 'LAMBDA',
+  logs: 'CLOUDWATCH_LOGS',
 };
 
 const CONSTRUCTORS = {
@@ -114,6 +121,8 @@ const CONSTRUCTORS = {
   kinesis: KinesisClient,
   schemas: SchemasClient,
   stepFunctions: SFNClient,
+  lambda: LambdaClient,
+  logs: CloudWatchLogsClient,
 } as const;
 
 /** The endpoint a service's client uses: explicit option, then the SDK's env variables, else AWS. */

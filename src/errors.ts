@@ -217,3 +217,82 @@ export class ExecutionPathError extends EventProbeError {
     super(message, options);
   }
 }
+
+// ---- compute and queue checks -------------------------------------------------------------------
+
+/** A Lambda function returned an error (`probe.invoke`): its own error type, message, stack and log tail. */
+export class FunctionError extends EventProbeError {
+  override name = 'FunctionError';
+  constructor(
+    message: string,
+    readonly functionName: string,
+    /** The function's error type, e.g. `Error`, `Runtime.ImportModuleError`, `Sandbox.Timedout`. */
+    readonly errorType: string,
+    readonly errorMessage: string,
+    /** The function's stack, one frame a line (empty when the runtime sent none). */
+    readonly stackTrace: readonly string[],
+    /** The end of the invocation's log (at most 4 KB, decoded), or '' when Lambda sent none. */
+    readonly logTail: string,
+    /** The invocation's request id, when Lambda returned one. */
+    readonly requestId: string | undefined,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Messages arrived in a dead-letter queue that was expected to stay empty. They are still there. */
+export class DeadLettersError extends EventProbeError {
+  override name = 'DeadLettersError';
+  constructor(
+    message: string,
+    readonly deadLetterQueueUrl: string,
+    /** The messages that arrived since the watch started (bodies, ids, attributes). */
+    readonly messages: readonly {
+      readonly messageId: string;
+      readonly body: string;
+      readonly json: unknown;
+      readonly attributes: Readonly<Record<string, string>>;
+    }[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A function's log shows errors or timeouts that were expected not to happen. */
+export class FunctionLogErrorsError extends EventProbeError {
+  override name = 'FunctionLogErrorsError';
+  constructor(
+    message: string,
+    readonly logGroupName: string,
+    /** Each failure found, with its kind, request id, error type and message. */
+    readonly errors: readonly {
+      readonly kind: 'error' | 'timeout' | 'runtime';
+      readonly requestId: string | undefined;
+      readonly errorType: string;
+      readonly errorMessage: string;
+      readonly stackTrace: readonly string[];
+      readonly timestamp: number;
+      readonly logStreamName: string;
+    }[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A queue's counts did not reach zero and stay there for the stable window in time. */
+export class QueueNotDrainedError extends TimeoutError {
+  override name = 'QueueNotDrainedError';
+  constructor(
+    message: string,
+    timeoutMs: number,
+    readonly queueUrl: string,
+    /** The last counts read. */
+    readonly counts: { readonly visible: number; readonly inFlight: number; readonly delayed: number },
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, timeoutMs, options);
+  }
+}

@@ -13,6 +13,35 @@ export {
   type WaitForExecutionOptions,
   waitForExecution,
 } from './checks/executions.js';
+export { failureOf, failuresIn, parseLogEvent } from './checks/function-logs.js';
+// ---- queue and compute checks ----
+export {
+  type ExpectNoFunctionErrorsOptions,
+  expectNoFunctionErrors,
+  FAILURE_FILTER,
+  type FunctionLogFailure,
+  type InvokeOptions,
+  invoke,
+  type LogEvent,
+  type LogGroupRef,
+  type WaitForLogsOptions,
+  waitForLogs,
+} from './checks/functions.js';
+export {
+  type DeadLetterMessage,
+  type DeadLetterWatch,
+  type DrainedResult,
+  DrainWindow,
+  type ExpectNoDeadLettersOptions,
+  type ExpectQueueDrainedOptions,
+  expectQueueDrained,
+  peekMessages,
+  type QueueCounts,
+  type QueueRef,
+  type WaitForDeadLettersOptions,
+  type WatchDeadLettersOptions,
+  watchDeadLetters,
+} from './checks/queues.js';
 export type {
   CleanupOptions,
   CleanupReport,
@@ -39,15 +68,19 @@ export type { AwsConfigOptions, Clock, ClockOption, CredentialsOption, ProbeClie
 export {
   AwsConfigError,
   CleanupError,
+  DeadLettersError,
   EndpointConnectionError,
   EventProbeError,
   type EventProbeErrorOptions,
   ExecutionFailedError,
   ExecutionPathError,
+  FunctionError,
+  FunctionLogErrorsError,
   InvalidEventPatternError,
   InvalidInputError,
   ListenerSetupError,
   ProbeDisposedError,
+  QueueNotDrainedError,
   RequestTimeoutError,
   SchemaUnsupportedError,
   StackOutputMissingError,

@@ -7,6 +7,23 @@ import {
   waitForExecution,
 } from './checks/executions.js';
 import {
+  type ExpectNoFunctionErrorsOptions,
+  expectNoFunctionErrors,
+  type InvokeOptions,
+  invoke,
+  type LogEvent,
+  type WaitForLogsOptions,
+  waitForLogs,
+} from './checks/functions.js';
+import {
+  type DeadLetterWatch,
+  type DrainedResult,
+  type ExpectQueueDrainedOptions,
+  expectQueueDrained,
+  type WatchDeadLettersOptions,
+  watchDeadLetters,
+} from './checks/queues.js';
+import {
   type CleanupOptions,
   type CleanupReport,
   cleanupProbe,
@@ -29,6 +46,7 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
 import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
 import {
   type AddKinesisListenerOptions,
@@ -170,6 +188,36 @@ export interface Probe extends AsyncDisposable {
    * IAM: states:DescribeExecution, states:GetExecutionHistory.
    */
   waitForExecution(options: WaitForExecutionOptions): Promise<ExecutionResult>;
+  // ---- queue and compute checks ----
+  /**
+   * Watches a dead-letter queue (found from the source queue's RedrivePolicy, or given) from now on;
+   * reading never consumes its messages for good. IAM: sqs:GetQueueUrl, sqs:GetQueueAttributes,
+   * sqs:ReceiveMessage, sqs:ChangeMessageVisibility.
+   */
+  watchDeadLetters(options: WatchDeadLettersOptions): Promise<DeadLetterWatch>;
+  /**
+   * Waits until a queue's visible, in-flight and delayed counts are zero over a stable window.
+   * @throws QueueNotDrainedError with the last counts. IAM: sqs:GetQueueAttributes (sqs:GetQueueUrl with queueName).
+   */
+  expectQueueDrained(options: ExpectQueueDrainedOptions): Promise<DrainedResult>;
+  /**
+   * Invokes a function and returns its decoded result.
+   * @throws FunctionError (error type, message, stack, log tail). IAM: lambda:InvokeFunction.
+   */
+  invoke<T = unknown>(options: InvokeOptions): Promise<T>;
+  /** Waits for log events of a function or log group (since the probe was created by default). IAM: logs:FilterLogEvents. */
+  waitForLogs(options: WaitForLogsOptions): Promise<LogEvent[]>;
+  /**
+   * Fails when the function's log shows errors, timeouts or runtime failures (since the probe was
+   * created by default). @throws FunctionLogErrorsError. IAM: logs:FilterLogEvents.
+   */
+  expectNoFunctionErrors(options: ExpectNoFunctionErrorsOptions): Promise<void>;
+  /**
+   * Creates a queue for this run (FIFO, with a dead-letter queue, on request), tagged and named like
+   * every eventprobe resource; `cleanup()` and `sweep()` remove it.
+   * IAM: sqs:CreateQueue, sqs:TagQueue, sqs:GetQueueAttributes (removal: sqs:ListQueueTags, sqs:DeleteQueue).
+   */
+  createQueue(options?: CreateQueueOptions): Promise<CreatedQueue>;
   /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
@@ -187,6 +235,8 @@ const clientNames: readonly (keyof ProbeClients)[] = [
   'kinesis',
   'schemas',
   'stepFunctions',
+  'lambda',
+  'logs',
 ];
 
 /** A listener the probe tracks while it may still be receiving. */
@@ -259,6 +309,22 @@ const lookups = (
   putEvents: async (events, putOptions) => putEvents(client('putEvents', 'eventBridge'), events, putOptions),
   startExecution: async (start) => startExecution(client('startExecution', 'stepFunctions'), start),
   waitForExecution: async (wait) => waitForExecution(client('waitForExecution', 'stepFunctions'), wait),
+});
+
+/** The queue and compute checks; logs default to what was written since `startedAt` (the probe's creation). */
+const checks = (
+  client: <K extends keyof ProbeClients>(operation: string, name: K) => ProbeClients[K],
+  startedAt: number,
+): Pick<
+  Probe,
+  'watchDeadLetters' | 'expectQueueDrained' | 'invoke' | 'waitForLogs' | 'expectNoFunctionErrors'
+> => ({
+  watchDeadLetters: async (o) => watchDeadLetters(client('watchDeadLetters', 'sqs'), o),
+  expectQueueDrained: async (o) => expectQueueDrained(client('expectQueueDrained', 'sqs'), o),
+  invoke: async <T = unknown>(o: InvokeOptions) => invoke<T>(client('invoke', 'lambda'), o),
+  waitForLogs: async (o) => waitForLogs(client('waitForLogs', 'logs'), o, startedAt),
+  expectNoFunctionErrors: async (o) =>
+    expectNoFunctionErrors(client('expectNoFunctionErrors', 'logs'), o, startedAt),
 });
 
 /** What the probe gives its listeners: its record of what they created, removal, and the stop hook. */
@@ -346,6 +412,11 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
       return removeListenersOf(ctx, removeOptions);
     },
     ...lookups(client),
+    ...checks(client, clock.now()),
+    createQueue: async (queueOptions) => {
+      open('createQueue');
+      return createQueue(ctx, queueOptions);
+    },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(
         () => clientSet.close(),
