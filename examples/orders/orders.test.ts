@@ -17,6 +17,7 @@ import {
 } from 'eventprobe';
 import { useProbe } from 'eventprobe/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recordFunctionLogsOnFailure } from '../function-logs.js';
 
 const STACK = 'eventprobe-example-orders';
 const skipped = inject('examplesMissing').includes(STACK);
@@ -65,6 +66,8 @@ beforeAll(async () => {
     'DeadLetterQueueUrl',
   ]);
 });
+
+recordFunctionLogsOnFailure(() => (out ? [out.OrdersFunctionName, out.DeliveryFunctionName] : []));
 
 afterAll(() => {
   for (const client of [lambda, db, sqs]) client.destroy();

@@ -10,12 +10,16 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createProbe, expectOrderedByKey, expectPartitionKeys, waitFor } from 'eventprobe';
+import { expectOrderedByKey, expectPartitionKeys, waitFor } from 'eventprobe';
+import { useProbe } from 'eventprobe/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recordFunctionLogsOnFailure } from '../function-logs.js';
 
 const STACK = 'eventprobe-example-streams';
 const skipped = inject('examplesMissing').includes(STACK);
-const probe = createProbe({ tags: { suite: 'example-streams' } });
+// beforeAll: sweep leftovers of earlier (crashed) runs; afterAll: remove what this run created;
+// on a failed test: the listeners' events and the last trace tree as failure artifacts.
+const probe = useProbe({ tags: { suite: 'example-streams' } });
 const kinesis = new KinesisClient({});
 const db = new DynamoDBClient({});
 const sqs = new SQSClient({});
@@ -33,7 +37,6 @@ let out: Outputs;
 
 beforeAll(async () => {
   if (skipped) return;
-  await probe.sweep();
   out = await probe.getStackOutputs(STACK, [
     'StreamName',
     'TableName',
@@ -42,8 +45,9 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  await probe.cleanup();
+recordFunctionLogsOnFailure(() => (out ? [out.FunctionName] : []));
+
+afterAll(() => {
   for (const client of [kinesis, db, sqs, logs]) client.destroy();
 });
 
