@@ -16,6 +16,7 @@ import { deployStack, destroyStack, type LocalAws, startLocalAws } from '../src/
 export const STACKS = [
   { name: 'eventprobe-example-orders', template: new URL('./orders/template.yaml', import.meta.url) },
   { name: 'eventprobe-example-streams', template: new URL('./streams/template.yaml', import.meta.url) },
+  { name: 'eventprobe-example-uploads', template: new URL('./uploads/template.yaml', import.meta.url) },
 ] as const;
 
 const log = (line: string) => process.stdout.write(`  [examples] ${line}\n`);
