@@ -6,36 +6,31 @@
  * - AWS_ENDPOINT_URL set: that endpoint (LocalStack, a running `eventprobe local`, ...);
  * - EVENTPROBE_E2E=1: real AWS, with the credentials and region of the usual AWS environment.
  */
-import { readFile } from 'node:fs/promises';
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStacksCommand,
-  waitUntilStackCreateComplete,
-  waitUntilStackDeleteComplete,
-} from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { TestProject } from 'vitest/node';
-import { type LocalAws, startLocalAws } from '../src/local/index.js';
+import { deployStack, destroyStack, type LocalAws, startLocalAws } from '../src/local/index.js';
 
+/** The example apps: SAM templates deployed as they are (to AWS with `sam deploy`, see the README). */
 export const STACKS = [
   { name: 'eventprobe-example-orders', template: new URL('./orders/template.yaml', import.meta.url) },
   { name: 'eventprobe-example-streams', template: new URL('./streams/template.yaml', import.meta.url) },
+  { name: 'eventprobe-example-uploads', template: new URL('./uploads/template.yaml', import.meta.url) },
 ] as const;
 
 const log = (line: string) => process.stdout.write(`  [examples] ${line}\n`);
 
 /** eventprobe queues and default-bus rules that exist now (by their name prefix). */
-/** eventprobe queues and default-bus rules that exist now (by their name prefix). */
-const leftovers = async (config: ClientConfig): Promise<string[]> => {
+const leftovers = async (config: ClientConfig, stacks = false): Promise<string[]> => {
   const sqs = new SQSClient(config);
   const events = new EventBridgeClient(config);
   try {
     const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'eventprobe-' }));
     const { Rules = [] } = await events.send(new ListRulesCommand({ NamePrefix: 'eventprobe-' }));
-    return [...QueueUrls, ...Rules.map((r) => r.Arn ?? String(r.Name))];
+    // The example stacks' own resources carry their stack's name (eventprobe-example-...): not listeners'.
+    const ours = (name: string) => stacks === /eventprobe-example-/.test(name);
+    return [...QueueUrls, ...Rules.map((r) => r.Arn ?? String(r.Name))].filter(ours);
   } finally {
     sqs.destroy();
     events.destroy();
@@ -92,6 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       };
   const cfn = new CloudFormationClient(config);
   const created: string[] = [];
+  const missing: string[] = [];
   for (const stack of STACKS) {
     const exists = await cfn
       .send(new DescribeStacksCommand({ StackName: stack.name }))
@@ -101,36 +97,76 @@ export default async function setup(project: TestProject): Promise<() => Promise
       log(`stack ${stack.name} already deployed; using it`);
       continue;
     }
+    if (e2e) {
+      // On AWS the apps are deployed with the usual tools (sam deploy), not by the suite.
+      missing.push(stack.name);
+      log(`stack ${stack.name} is not deployed: its suite skips (deploy it with sam deploy, see the README)`);
+      continue;
+    }
     const started = Date.now();
-    await cfn.send(
-      new CreateStackCommand({ StackName: stack.name, TemplateBody: await readFile(stack.template, 'utf8') }),
-    );
-    await waitUntilStackCreateComplete(
-      { client: cfn, maxWaitTime: 600, minDelay: 1 },
-      { StackName: stack.name },
-    );
+    log(`deploying ${stack.name} from ${stack.template.pathname.replace(/.*\/examples\//, 'examples/')}`);
+    await deployStack({
+      ...deployTarget(config),
+      template: stack.template.pathname,
+      stackName: stack.name,
+      onEvent: (e) => {
+        if (e.LogicalResourceId !== stack.name && e.ResourceStatus?.endsWith('_COMPLETE')) {
+          log(`  ${e.ResourceStatus} ${e.ResourceType} ${e.LogicalResourceId}`);
+        }
+      },
+    });
     created.push(stack.name);
     log(`deployed ${stack.name} in ${Date.now() - started} ms`);
   }
+  project.provide('examplesMissing', missing);
 
   return async () => {
-    // The suites must leave nothing behind: no eventprobe queue or rule survives their afterAll.
-    const left = await leftovers(config);
-    if (left.length > 0) throw new Error(`eventprobe left resources behind: ${left.join(', ')}`);
-    log('no eventprobe resources left behind');
-    for (const name of created) {
-      await cfn.send(new DeleteStackCommand({ StackName: name }));
-      await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 600, minDelay: 1 }, { StackName: name });
-      log(`deleted ${name}`);
+    try {
+      await teardown(config, cfn, created);
+    } finally {
+      cfn.destroy();
+      await local?.close();
     }
-    cfn.destroy();
-    await local?.close();
   };
 }
+
+/** Checks the suites left no listener behind, destroys the stacks this run deployed, checks they are gone. */
+const teardown = async (config: ClientConfig, cfn: CloudFormationClient, created: readonly string[]) => {
+  // The suites must leave nothing behind: no eventprobe queue or rule survives their afterAll.
+  const left = await leftovers(config);
+  if (left.length > 0) throw new Error(`eventprobe left resources behind: ${left.join(', ')}`);
+  log('no eventprobe resources left behind');
+  for (const name of created) {
+    await destroyStack({ ...deployTarget(config), stackName: name });
+    log(`deleted ${name}`);
+  }
+  const stacks = await cfn.send(new DescribeStacksCommand({})).catch(() => ({ Stacks: [] }));
+  const remaining = (stacks.Stacks ?? []).filter(
+    (s) => created.includes(s.StackName ?? '') && s.StackStatus !== 'DELETE_COMPLETE',
+  );
+  if (remaining.length > 0) {
+    throw new Error(`example stacks left behind: ${remaining.map((s) => s.StackName).join(', ')}`);
+  }
+  const queues = await leftovers(config, true);
+  if (created.length > 0 && queues.length > 0) {
+    throw new Error(`the example stacks left resources behind: ${queues.join(', ')}`);
+  }
+  if (created.length > 0) log('example stacks destroyed; nothing left');
+};
+
+/** deployStack's target from the suites' client configuration. */
+const deployTarget = (config: ClientConfig) => ({
+  endpoint: config.endpoint ?? (process.env.AWS_ENDPOINT_URL as string),
+  ...(config.region ? { region: config.region } : {}),
+  ...(config.credentials ? { credentials: config.credentials } : {}),
+  pollIntervalMs: 100,
+});
 
 declare module 'vitest' {
   export interface ProvidedContext {
     examplesTarget: string;
     examplesEnv: Record<string, string>;
+    /** Example stacks that are not deployed (real AWS only): their suites skip, saying so. */
+    examplesMissing: string[];
   }
 }

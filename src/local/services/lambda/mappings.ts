@@ -216,7 +216,15 @@ const setEnabled = (
       const fn = state.functions.get(name);
       if (!fn) return undefined;
       try {
-        return await invokeFunction(emulator, state, fn, qualifier, event);
+        const traceHeader = batchTraceHeader(event);
+        return await invokeFunction(
+          emulator,
+          state,
+          fn,
+          qualifier,
+          event,
+          traceHeader ? { traceHeader } : {},
+        );
       } catch (err) {
         if (err instanceof AwsError && err.code === 'TooManyRequestsException') return undefined;
         throw err;
@@ -231,6 +239,16 @@ const setEnabled = (
   run.catch((err: unknown) => {
     if (!signal.aborted) log('event source mapping %s stopped: %O', m.uuid, err);
   });
+};
+
+/**
+ * The trace an SQS batch's invocation continues: its first message's AWSTraceHeader (the header of
+ * the call that sent it), as Lambda does for traced functions. Stream batches start their own.
+ */
+export const batchTraceHeader = (event: unknown): string | undefined => {
+  const records = (event as { Records?: { attributes?: { AWSTraceHeader?: unknown } }[] }).Records ?? [];
+  const header = records.find((r) => typeof r.attributes?.AWSTraceHeader === 'string');
+  return header?.attributes?.AWSTraceHeader as string | undefined;
 };
 
 const getMapping = (ctx: Ctx, uuid: unknown): EventSourceMapping => {
