@@ -216,6 +216,15 @@ export const createChangeSet = (
     throw templateError(`Stack:${target.id} is in ${target.status} state and can not be updated.`);
   }
   const owner = target;
+  // An executed change set is gone on AWS (execution removes the stack's change sets), so its name
+  // is free again: the AWS CLI names its change sets by the second, and two deploys can share one.
+  const executed = state.changeSets.findIndex(
+    (c) =>
+      c.stackId === owner.id &&
+      c.name === request.name &&
+      (c.executionStatus === 'EXECUTE_COMPLETE' || c.executionStatus === 'EXECUTE_FAILED'),
+  );
+  if (executed >= 0) state.changeSets.splice(executed, 1);
   if (state.changeSets.some((c) => c.stackId === owner.id && c.name === request.name)) {
     throw new AwsError('AlreadyExistsException', `ChangeSet [${request.name}] already exists`);
   }
