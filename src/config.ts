@@ -1,7 +1,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchemasClient } from '@aws-sdk/client-schemas';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -39,6 +42,10 @@ export interface ProbeClients {
   readonly kinesis: KinesisClient;
   readonly schemas: SchemasClient;
   readonly stepFunctions: SFNClient;
+  readonly dynamoDb: DynamoDBClient;
+  readonly dynamoDbStreams: DynamoDBStreamsClient;
+  /** Built with `forcePathStyle: true` when an endpoint is set (emulators serve buckets by path). */
+  readonly s3: S3Client;
 }
 
 /** Time, injectable so tests can control it. */
@@ -102,6 +109,9 @@ const ENV_IDS: Record<keyof ProbeClients, string> = {
   kinesis: 'KINESIS',
   schemas: 'SCHEMAS',
   stepFunctions: 'SFN',
+  dynamoDb: 'DYNAMODB',
+  dynamoDbStreams: 'DYNAMODB_STREAMS',
+  s3: 'S3',
 };
 
 const CONSTRUCTORS = {
@@ -114,6 +124,9 @@ const CONSTRUCTORS = {
   kinesis: KinesisClient,
   schemas: SchemasClient,
   stepFunctions: SFNClient,
+  dynamoDb: DynamoDBClient,
+  dynamoDbStreams: DynamoDBStreamsClient,
+  s3: S3Client,
 } as const;
 
 /** The endpoint a service's client uses: explicit option, then the SDK's env variables, else AWS. */
@@ -267,6 +280,7 @@ export class ClientSet {
             ...(credentials ? { credentials } : {}),
             maxAttempts: options.maxAttempts ?? 5,
             retryMode: 'standard',
+            ...(service === 's3' && endpoint ? { forcePathStyle: true } : {}),
             requestHandler: {
               requestTimeout: requestTimeoutMs,
               // Without it the SDK only logs a warning and keeps waiting on a silent endpoint for ever.

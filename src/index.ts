@@ -13,6 +13,16 @@ export {
   type WaitForExecutionOptions,
   waitForExecution,
 } from './checks/executions.js';
+export {
+  type ExpectNoItemOptions,
+  expectNoItem,
+  type Item,
+  type WaitForItemOptions,
+  type WaitForItemsOptions,
+  waitForItem,
+  waitForItems,
+} from './checks/items.js';
+export type { ValueMatch } from './checks/match.js';
 export type {
   CleanupOptions,
   CleanupReport,
@@ -46,7 +56,9 @@ export {
   ExecutionPathError,
   InvalidEventPatternError,
   InvalidInputError,
+  ItemTimeoutError,
   ListenerSetupError,
+  ObjectTimeoutError,
   ProbeDisposedError,
   RequestTimeoutError,
   SchemaUnsupportedError,
@@ -54,6 +66,7 @@ export {
   TimeoutError,
   TraceIncompleteError,
   TraceNotFoundError,
+  UnexpectedItemError,
 } from './errors.js';
 export {
   type DeepPartial,

@@ -7,6 +7,15 @@ import {
   waitForExecution,
 } from './checks/executions.js';
 import {
+  type ExpectNoItemOptions,
+  expectNoItem,
+  type Item,
+  type WaitForItemOptions,
+  type WaitForItemsOptions,
+  waitForItem,
+  waitForItems,
+} from './checks/items.js';
+import {
   type CleanupOptions,
   type CleanupReport,
   cleanupProbe,
@@ -170,6 +179,20 @@ export interface Probe extends AsyncDisposable {
    * IAM: states:DescribeExecution, states:GetExecutionHistory.
    */
   waitForExecution(options: WaitForExecutionOptions): Promise<ExecutionResult>;
+  // ---- state checks (DynamoDB, S3) ----
+  /**
+   * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
+   * unmarshalled. @throws ItemTimeoutError saying what was there. IAM: dynamodb:GetItem.
+   */
+  waitForItem<T extends Item = Item>(options: WaitForItemOptions<T>): Promise<T>;
+  /**
+   * Waits until `count` items under one partition key match (Query with paging; with `expect`, until
+   * every expected id is there); returns them. @throws ItemTimeoutError with how many of N arrived,
+   * the missing ids and the closest misses. IAM: dynamodb:Query (+ dynamodb:DescribeTable for `expect` without `idAttribute`).
+   */
+  waitForItems<T extends Item = Item>(options: WaitForItemsOptions<T>): Promise<T[]>;
+  /** Waits the whole `within` window; fails with UnexpectedItemError once the item exists. IAM: dynamodb:GetItem. */
+  expectNoItem<T extends Item = Item>(options: ExpectNoItemOptions<T>): Promise<void>;
   /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
@@ -187,6 +210,9 @@ const clientNames: readonly (keyof ProbeClients)[] = [
   'kinesis',
   'schemas',
   'stepFunctions',
+  'dynamoDb',
+  'dynamoDbStreams',
+  's3',
 ];
 
 /** A listener the probe tracks while it may still be receiving. */
@@ -228,6 +254,9 @@ const lookups = (
   | 'putEvents'
   | 'startExecution'
   | 'waitForExecution'
+  | 'waitForItem'
+  | 'waitForItems'
+  | 'expectNoItem'
 > => ({
   getStackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
     getStackOutputs(
@@ -259,6 +288,16 @@ const lookups = (
   putEvents: async (events, putOptions) => putEvents(client('putEvents', 'eventBridge'), events, putOptions),
   startExecution: async (start) => startExecution(client('startExecution', 'stepFunctions'), start),
   waitForExecution: async (wait) => waitForExecution(client('waitForExecution', 'stepFunctions'), wait),
+  ...stateChecks(client),
+});
+
+/** The DynamoDB and S3 checks, each through `client` (which refuses once the probe is disposed). */
+const stateChecks = (
+  client: <K extends keyof ProbeClients>(operation: string, name: K) => ProbeClients[K],
+): Pick<Probe, 'waitForItem' | 'waitForItems' | 'expectNoItem'> => ({
+  waitForItem: async (o) => waitForItem(client('waitForItem', 'dynamoDb'), o),
+  waitForItems: async (o) => waitForItems(client('waitForItems', 'dynamoDb'), o),
+  expectNoItem: async (o) => expectNoItem(client('expectNoItem', 'dynamoDb'), o),
 });
 
 /** What the probe gives its listeners: its record of what they created, removal, and the stop hook. */
