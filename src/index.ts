@@ -23,6 +23,7 @@ export {
   waitForItems,
 } from './checks/items.js';
 export type { ValueMatch } from './checks/match.js';
+export { type S3Object, type WaitForObjectOptions, waitForObject } from './checks/objects.js';
 export type {
   CleanupOptions,
   CleanupReport,

@@ -15,6 +15,7 @@ import {
   waitForItem,
   waitForItems,
 } from './checks/items.js';
+import { type S3Object, type WaitForObjectOptions, waitForObject } from './checks/objects.js';
 import {
   type CleanupOptions,
   type CleanupReport,
@@ -194,6 +195,11 @@ export interface Probe extends AsyncDisposable {
   /** Waits the whole `within` window; fails with UnexpectedItemError once the item exists. IAM: dynamodb:GetItem. */
   expectNoItem<T extends Item = Item>(options: ExpectNoItemOptions<T>): Promise<void>;
   /**
+   * Waits until the S3 object exists and passes `match`; returns its body, text(), json(), content
+   * type, metadata, ETag and version id. @throws ObjectTimeoutError. IAM: s3:GetObject (+ s3:ListBucket for a 404 on a missing key).
+   */
+  waitForObject(options: WaitForObjectOptions): Promise<S3Object>;
+  /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
    */
@@ -257,6 +263,7 @@ const lookups = (
   | 'waitForItem'
   | 'waitForItems'
   | 'expectNoItem'
+  | 'waitForObject'
 > => ({
   getStackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
     getStackOutputs(
@@ -294,10 +301,11 @@ const lookups = (
 /** The DynamoDB and S3 checks, each through `client` (which refuses once the probe is disposed). */
 const stateChecks = (
   client: <K extends keyof ProbeClients>(operation: string, name: K) => ProbeClients[K],
-): Pick<Probe, 'waitForItem' | 'waitForItems' | 'expectNoItem'> => ({
+): Pick<Probe, 'waitForItem' | 'waitForItems' | 'expectNoItem' | 'waitForObject'> => ({
   waitForItem: async (o) => waitForItem(client('waitForItem', 'dynamoDb'), o),
   waitForItems: async (o) => waitForItems(client('waitForItems', 'dynamoDb'), o),
   expectNoItem: async (o) => expectNoItem(client('expectNoItem', 'dynamoDb'), o),
+  waitForObject: async (o) => waitForObject(client('waitForObject', 's3'), o),
 });
 
 /** What the probe gives its listeners: its record of what they created, removal, and the stop hook. */
