@@ -93,6 +93,13 @@ export {
   putEvents,
 } from './events/put-events.js';
 export {
+  type AddDynamoDbStreamListenerOptions,
+  type DynamoDbStreamEvent,
+  DynamoDbStreamListener,
+  type StreamImages,
+  StreamNotEnabledError,
+} from './listeners/dynamodb-stream.js';
+export {
   EventBusNotFoundError,
   EventTimeoutError,
   ListenerStoppedError,

@@ -39,6 +39,11 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import {
+  type AddDynamoDbStreamListenerOptions,
+  createDynamoDbStreamListener,
+  type DynamoDbStreamListener,
+} from './listeners/dynamodb-stream.js';
 import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
 import {
   type AddKinesisListenerOptions,
@@ -124,6 +129,15 @@ export interface Probe extends AsyncDisposable {
    * IAM: kinesis:ListShards, kinesis:GetShardIterator, kinesis:GetRecords.
    */
   addKinesisListener<T = unknown>(options: AddKinesisListenerOptions): Promise<KinesisListener<T>>;
+  /**
+   * Reads every shard of a DynamoDB table's stream from `from` (default: now), following shard
+   * rollover; events carry the unmarshalled keys and images. Creates no AWS resource.
+   * @throws StreamNotEnabledError when the table has no stream, or one without the `images` asked for.
+   * IAM: dynamodb:DescribeTable (with tableName), dynamodb:DescribeStream, dynamodb:GetShardIterator, dynamodb:GetRecords.
+   */
+  addDynamoDbStreamListener<T extends Item = Item>(
+    options: AddDynamoDbStreamListenerOptions,
+  ): Promise<DynamoDbStreamListener<T>>;
   /** Stops every listener and removes everything this probe created. Idempotent. */
   cleanup(options?: CleanupOptions): Promise<CleanupReport>;
   /** Removes leftovers of earlier runs (see SweepOptions for the filter and grace period). */
@@ -380,6 +394,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     addKinesisListener: async <T = unknown>(kinesisOptions: AddKinesisListenerOptions) => {
       open('addKinesisListener');
       return track(await createKinesisListener<T>(ctx, kinesisOptions));
+    },
+    addDynamoDbStreamListener: async <T extends Item = Item>(o: AddDynamoDbStreamListenerOptions) => {
+      open('addDynamoDbStreamListener');
+      return track(await createDynamoDbStreamListener<T>(ctx, o));
     },
     cleanup,
     sweep: async (sweepOptions) => {
