@@ -125,6 +125,13 @@ export {
 } from './listeners/kinesis.js';
 export type { RawMessage, ReceivedEvent } from './listeners/message.js';
 export {
+  type AddS3ListenerOptions,
+  type S3Event,
+  S3EventBridgeNotEnabledError,
+  type S3EventDetail,
+  type S3EventType,
+} from './listeners/s3.js';
+export {
   type AddSnsListenerOptions,
   type FilterPolicyScope,
   type SnsEvent,

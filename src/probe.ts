@@ -50,6 +50,12 @@ import {
   createKinesisListener,
   type KinesisListener,
 } from './listeners/kinesis.js';
+import {
+  type AddS3ListenerOptions,
+  createS3Listener,
+  type S3Event,
+  type S3EventDetail,
+} from './listeners/s3.js';
 import { type AddSnsListenerOptions, createSnsListener, type SnsEvent } from './listeners/sns.js';
 import type { EventBridgeEvent, Listener } from './listeners/types.js';
 import type { ListenerResources } from './resources/listener-resources.js';
@@ -138,6 +144,14 @@ export interface Probe extends AsyncDisposable {
   addDynamoDbStreamListener<T extends Item = Item>(
     options: AddDynamoDbStreamListenerOptions,
   ): Promise<DynamoDbStreamListener<T>>;
+  /**
+   * S3 object events (created/deleted by default) of a bucket that sends events to EventBridge: a
+   * temporary rule on the default bus with a queue, tagged and removed like `addListener`'s. The
+   * bucket's notification configuration is only read, never changed.
+   * @throws S3EventBridgeNotEnabledError when the bucket does not send events to EventBridge.
+   * IAM: s3:GetBucketNotification, plus what `addListener` needs (without DescribeRule/ListTargetsByRule).
+   */
+  addS3Listener(options: AddS3ListenerOptions): Promise<Listener<S3EventDetail, S3Event>>;
   /** Stops every listener and removes everything this probe created. Idempotent. */
   cleanup(options?: CleanupOptions): Promise<CleanupReport>;
   /** Removes leftovers of earlier runs (see SweepOptions for the filter and grace period). */
@@ -398,6 +412,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     addDynamoDbStreamListener: async <T extends Item = Item>(o: AddDynamoDbStreamListenerOptions) => {
       open('addDynamoDbStreamListener');
       return track(await createDynamoDbStreamListener<T>(ctx, o));
+    },
+    addS3Listener: async (o) => {
+      open('addS3Listener');
+      return track(await createS3Listener(ctx, o));
     },
     cleanup,
     sweep: async (sweepOptions) => {
