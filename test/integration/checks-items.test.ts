@@ -21,6 +21,7 @@ import {
   type Probe,
   UnexpectedItemError,
 } from '../../src/index.js';
+import '../../src/vitest.js';
 import { startTestAws, type TestAws } from '../support/aws.js';
 
 const require = createRequire(import.meta.url);
@@ -213,6 +214,35 @@ describe.each(Object.keys(backends))('DynamoDB checks against %s', (name) => {
     expect(error).toBeInstanceOf(UnexpectedItemError);
     expect(error.found).toEqual({ pk: 'ghost', sk: 'b', status: 'NEW' });
     await db.send(new DeleteItemCommand({ TableName: TABLE, Key: marshall({ pk: 'ghost', sk: 'b' }) }));
+  });
+
+  it('toHaveItem / .not.toHaveItem with failure messages that show what was there', async () => {
+    await put({ pk: 'matcher', sk: 'a', status: 'NEW' });
+    await expect(probe).toHaveItem({
+      tableName: TABLE,
+      key: { pk: 'matcher', sk: 'a' },
+      match: { status: 'NEW' },
+    });
+    await expect(probe).not.toHaveItem({ tableName: TABLE, key: { pk: 'matcher', sk: 'zz' }, timeout: 200 });
+    const failed = await expect(probe)
+      .toHaveItem({
+        tableName: TABLE,
+        key: { pk: 'matcher', sk: 'a' },
+        match: { status: 'PAID' },
+        timeout: 200,
+      })
+      .catch((e: unknown) => e);
+    expect(String(failed)).toContain('existed but did not match: {"pk":"matcher","sk":"a","status":"NEW"}');
+    const notFailed = await expect(probe)
+      .not.toHaveItem({ tableName: TABLE, key: { pk: 'matcher', sk: 'a' }, timeout: 200 })
+      .catch((e: unknown) => e);
+    expect(String(notFailed)).toContain('but found the item {"pk":"matcher","sk":"a","status":"NEW"}');
+    await expect(expect({}).toHaveItem({ tableName: TABLE, key: { pk: 'x' } })).rejects.toThrow(
+      /needs a probe/,
+    );
+    await expect(
+      expect(probe).toHaveItem({ tableName: 'missing-table', key: { pk: 'x' }, timeout: 200 }),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('a table without a sort key needs idAttribute for expect', async () => {

@@ -1,6 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, InvalidInputError, ObjectTimeoutError, type Probe } from '../../src/index.js';
+import '../../src/vitest.js';
 import { startTestAws, type TestAws } from '../support/aws.js';
 
 const BUCKET = 'checks-objects';
@@ -93,6 +94,24 @@ describe('waitForObject', () => {
       })
       .catch((e: unknown) => e)) as ObjectTimeoutError;
     expect(asserted.message).toMatch(/did not match \(expected 'hello' to be 'bye'/);
+  });
+
+  it('toHaveObject / .not.toHaveObject with failure messages that show what was there', async () => {
+    await put('matcher.json', '{"ok":true}');
+    await expect(probe).toHaveObject({ bucket: BUCKET, key: 'matcher.json', match: { ok: true } });
+    await expect(probe).not.toHaveObject({ bucket: BUCKET, key: 'absent.json', timeout: 200 });
+    const failed = await expect(probe)
+      .toHaveObject({ bucket: BUCKET, key: 'matcher.json', match: { ok: false }, timeout: 200 })
+      .catch((e: unknown) => e);
+    expect(String(failed)).toContain(
+      'existed but did not match: application/json, 11 bytes: "{\\"ok\\":true}"',
+    );
+    const notFailed = await expect(probe)
+      .not.toHaveObject({ bucket: BUCKET, key: 'matcher.json', timeout: 200 })
+      .catch((e: unknown) => e);
+    expect(String(notFailed)).toContain(
+      'but found s3://checks-objects/matcher.json (application/json, 11 bytes)',
+    );
   });
 
   it('fails at once when the bucket does not exist', async () => {
