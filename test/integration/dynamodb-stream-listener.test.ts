@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DeleteItemCommand,
@@ -6,6 +7,13 @@ import {
   UpdateItemCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  waitUntilFunctionActiveV2,
+} from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,6 +24,7 @@ import {
   type Probe,
   StreamNotEnabledError,
 } from '../../src/index.js';
+import { LOCAL_CODE_BUCKET } from '../../src/local/index.js';
 import type { DynamoDbState } from '../../src/local/services/dynamodb/index.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
 
@@ -113,6 +122,63 @@ describe('addDynamoDbStreamListener', () => {
       expect(events.map((e) => e.newImage?.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(new Set(events.map((e) => e.shardId)).size).toBe(4);
       expect(listener.events).toHaveLength(10);
+    },
+  );
+
+  it.skipIf(emulatorOnly)(
+    'sees what a Lambda function wrote: the item changes on the stream, the object on the S3 listener',
+    async () => {
+      const s3 = new S3Client({ ...aws.clientConfig, forcePathStyle: true });
+      await s3.send(new CreateBucketCommand({ Bucket: 'written' }));
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'written',
+          NotificationConfiguration: { EventBridgeConfiguration: {} },
+        }),
+      );
+      const lambda = new LambdaClient(aws.clientConfig);
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'writer',
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::000000000000:role/writer',
+          Handler: 'writer.handler',
+          Code: {
+            S3Bucket: LOCAL_CODE_BUCKET,
+            S3Key: fileURLToPath(new URL('../fixtures/lambda/state', import.meta.url)),
+          },
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 10 }, { FunctionName: 'writer' });
+      await using changes = await probe.addDynamoDbStreamListener({ tableName: 'orders', images: 'both' });
+      await using objects = await probe.addS3Listener({ bucket: 'written', prefix: 'out/' });
+      const out = await lambda.send(
+        new InvokeCommand({
+          FunctionName: 'writer',
+          Payload: new TextEncoder().encode(
+            JSON.stringify({ id: 'by-lambda', table: 'orders', bucket: 'written' }),
+          ),
+        }),
+      );
+      expect(out.FunctionError).toBeUndefined();
+      const events = await changes.waitForEvents((e) => e.keys.id === 'by-lambda', {
+        count: 3,
+        timeout: 15_000,
+      });
+      expect(events.map((e) => [e.eventName, e.newImage?.status, e.oldImage?.status])).toEqual([
+        ['INSERT', 'NEW', undefined],
+        ['MODIFY', 'DONE', 'NEW'],
+        ['REMOVE', undefined, 'DONE'],
+      ]);
+      const created = await objects.waitForEvent(undefined, { timeout: 15_000 });
+      expect([created['detail-type'], created.detail.object.key]).toEqual([
+        'Object Created',
+        'out/by-lambda.json',
+      ]);
+      const object = await probe.waitForObject({ bucket: 'written', key: 'out/by-lambda.json' });
+      expect(object.json()).toMatchObject({ id: 'by-lambda' });
+      lambda.destroy();
+      s3.destroy();
     },
   );
 
