@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { describeShards, dynamoDbStreamSource } from '../../src/listeners/dynamodb-stream-source.js';
 import { s3EventPattern } from '../../src/listeners/s3.js';
+import { makeToHaveItem, makeToHaveObject } from '../../src/matchers.js';
 
 type Handlers = Record<string, (input: Record<string, unknown>) => unknown>;
 /** A fake SDK client: each command answered by the handler named after it (or an error it throws). */
@@ -159,7 +160,7 @@ describe('the DynamoDB Streams shard source', () => {
       },
       GetRecords: () => ({ Records: [{ dynamodb: { SequenceNumber: '1' } }], NextShardIterator: '' }),
     });
-    expect(await describeShards(client as never, 'arn', undefined)).toEqual([
+    expect(await describeShards(client as never, 'arn', new AbortController().signal)).toEqual([
       { shardId: 's1', parents: [], closed: true },
       { shardId: 's2', parents: ['s1'], closed: false },
     ]);
@@ -299,5 +300,29 @@ describe('addS3Listener pattern and setup', () => {
       }),
     });
     await expect(probe.addS3Listener({ bucket: 'bkt', signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
+describe('toHaveItem / toHaveObject without a test budget (jest)', () => {
+  const ctx = { isNot: false, equals: () => true };
+  it('use the default timeout and pass through errors that are not timeouts', async () => {
+    const seen: unknown[] = [];
+    const probe = {
+      waitForItem: async (o: unknown) => {
+        seen.push(o);
+        return { id: 'a' };
+      },
+      waitForObject: async () => {
+        throw new Error('boom');
+      },
+    };
+    const result = await makeToHaveItem().call(ctx, probe, { tableName: 'table', key: { id: 'a' } });
+    expect(result.pass).toBe(true);
+    expect(result.message()).toContain('{"id":"a"}');
+    expect(seen).toEqual([{ tableName: 'table', key: { id: 'a' }, timeout: 10_000 }]);
+    await expect(makeToHaveObject().call(ctx, probe, { bucket: 'bkt', key: 'k' })).rejects.toThrow('boom');
+    const fitted = await makeToHaveItem(() => 50).call(ctx, probe, { tableName: 'table', key: { id: 'a' } });
+    expect(fitted.pass).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ timeout: 50 });
   });
 });
