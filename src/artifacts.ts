@@ -116,6 +116,7 @@ export const recordProbe = (
   wrap: <L extends Listener<unknown, unknown>>(listener: L) => L,
 ): void => {
   const { addListener, addSnsListener, addKinesisListener, getTraceTree, retryGetTraceTreeUntil } = probe;
+  const { addDynamoDbStreamListener, addS3Listener } = probe;
   const withTestTag = <O extends { readonly tags?: Readonly<Record<string, string>> }>(options: O): O => {
     const test = testName();
     return test === undefined
@@ -129,6 +130,10 @@ export const recordProbe = (
       recorder.listener(wrap(await addSnsListener(withTestTag(options))), testName()),
     addKinesisListener: async (options: Parameters<Probe['addKinesisListener']>[0]) =>
       recorder.listener(wrap(await addKinesisListener(options)), testName()),
+    addDynamoDbStreamListener: async (options: Parameters<Probe['addDynamoDbStreamListener']>[0]) =>
+      recorder.listener(wrap(await addDynamoDbStreamListener(options)), testName()),
+    addS3Listener: async (options: Parameters<Probe['addS3Listener']>[0]) =>
+      recorder.listener(wrap(await addS3Listener(withTestTag(options))), testName()),
     getTraceTree: (...args: Parameters<Probe['getTraceTree']>) => recorder.trace(getTraceTree(...args)),
     retryGetTraceTreeUntil: (...args: Parameters<Probe['retryGetTraceTreeUntil']>) =>
       recorder.trace(retryGetTraceTreeUntil(...args)),

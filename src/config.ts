@@ -1,9 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchemasClient } from '@aws-sdk/client-schemas';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -44,6 +47,10 @@ export interface ProbeClients {
   // compute checks (invoke, logs)
   readonly lambda: LambdaClient;
   readonly logs: CloudWatchLogsClient;
+  readonly dynamoDb: DynamoDBClient;
+  readonly dynamoDbStreams: DynamoDBStreamsClient;
+  /** Built with `forcePathStyle: true` when an endpoint is set (emulators serve buckets by path). */
+  readonly s3: S3Client;
 }
 
 /** Time, injectable so tests can control it. */
@@ -109,6 +116,9 @@ const ENV_IDS: Record<keyof ProbeClients, string> = {
   stepFunctions: 'SFN',
   lambda: 'LAMBDA',
   logs: 'CLOUDWATCH_LOGS',
+  dynamoDb: 'DYNAMODB',
+  dynamoDbStreams: 'DYNAMODB_STREAMS',
+  s3: 'S3',
 };
 
 const CONSTRUCTORS = {
@@ -123,6 +133,9 @@ const CONSTRUCTORS = {
   stepFunctions: SFNClient,
   lambda: LambdaClient,
   logs: CloudWatchLogsClient,
+  dynamoDb: DynamoDBClient,
+  dynamoDbStreams: DynamoDBStreamsClient,
+  s3: S3Client,
 } as const;
 
 /** The endpoint a service's client uses: explicit option, then the SDK's env variables, else AWS. */
@@ -276,6 +289,7 @@ export class ClientSet {
             ...(credentials ? { credentials } : {}),
             maxAttempts: options.maxAttempts ?? 5,
             retryMode: 'standard',
+            ...(service === 's3' && endpoint ? { forcePathStyle: true } : {}),
             requestHandler: {
               requestTimeout: requestTimeoutMs,
               // Without it the SDK only logs a warning and keeps waiting on a silent endpoint for ever.

@@ -296,3 +296,58 @@ export class QueueNotDrainedError extends TimeoutError {
     super(message, timeoutMs, options);
   }
 }
+
+/**
+ * A DynamoDB check ran out of time: the item never appeared, or never passed the match, or fewer
+ * items than expected arrived. The message and fields say what was there.
+ */
+export class ItemTimeoutError extends TimeoutError {
+  override name = 'ItemTimeoutError';
+  constructor(
+    message: string,
+    timeoutMs: number,
+    readonly tableName: string,
+    /** What was there at the end: the item (waitForItem, undefined when absent) or the items under the partition key (waitForItems). */
+    readonly seen: unknown,
+    /** How many items matched (waitForItems; 0 or 1 for waitForItem). */
+    readonly matched: number,
+    /** How many were expected. */
+    readonly expected: number,
+    /** The expected ids (`expect`) that never arrived (or never matched). */
+    readonly missing: readonly string[],
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, timeoutMs, options);
+  }
+}
+
+/** An item (or object) appeared that a check said must not be there. */
+export class UnexpectedItemError extends EventProbeError {
+  override name = 'UnexpectedItemError';
+  constructor(
+    message: string,
+    /** The table or bucket. */
+    readonly where: string,
+    /** The item (or object's metadata) that was found. */
+    readonly found: unknown,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** An S3 object never appeared (or never passed the match) in time. */
+export class ObjectTimeoutError extends TimeoutError {
+  override name = 'ObjectTimeoutError';
+  constructor(
+    message: string,
+    timeoutMs: number,
+    readonly bucket: string,
+    readonly key: string,
+    /** True when the object existed at the end (but did not pass the match). */
+    readonly existed: boolean,
+    options: EventProbeErrorOptions = {},
+  ) {
+    super(message, timeoutMs, options);
+  }
+}

@@ -28,6 +28,17 @@ export {
   waitForLogs,
 } from './checks/functions.js';
 export {
+  type ExpectNoItemOptions,
+  expectNoItem,
+  type Item,
+  type WaitForItemOptions,
+  type WaitForItemsOptions,
+  waitForItem,
+  waitForItems,
+} from './checks/items.js';
+export type { ValueMatch } from './checks/match.js';
+export { type S3Object, type WaitForObjectOptions, waitForObject } from './checks/objects.js';
+export {
   type DeadLetterMessage,
   type DeadLetterWatch,
   type DrainedResult,
@@ -78,7 +89,9 @@ export {
   FunctionLogErrorsError,
   InvalidEventPatternError,
   InvalidInputError,
+  ItemTimeoutError,
   ListenerSetupError,
+  ObjectTimeoutError,
   ProbeDisposedError,
   QueueNotDrainedError,
   RequestTimeoutError,
@@ -87,6 +100,7 @@ export {
   TimeoutError,
   TraceIncompleteError,
   TraceNotFoundError,
+  UnexpectedItemError,
 } from './errors.js';
 export {
   type DeepPartial,
@@ -112,6 +126,13 @@ export {
   putEvents,
 } from './events/put-events.js';
 export {
+  type AddDynamoDbStreamListenerOptions,
+  type DynamoDbStreamEvent,
+  DynamoDbStreamListener,
+  type StreamImages,
+  StreamNotEnabledError,
+} from './listeners/dynamodb-stream.js';
+export {
   EventBusNotFoundError,
   EventTimeoutError,
   ListenerStoppedError,
@@ -136,6 +157,13 @@ export {
   StreamNotFoundError,
 } from './listeners/kinesis.js';
 export type { RawMessage, ReceivedEvent } from './listeners/message.js';
+export {
+  type AddS3ListenerOptions,
+  type S3Event,
+  S3EventBridgeNotEnabledError,
+  type S3EventDetail,
+  type S3EventType,
+} from './listeners/s3.js';
 export {
   type AddSnsListenerOptions,
   type FilterPolicyScope,

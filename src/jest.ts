@@ -21,6 +21,8 @@ import { EventProbeError, InvalidInputError } from './errors.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  makeToHaveItem,
+  makeToHaveObject,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
 } from './matchers.js';
@@ -64,7 +66,11 @@ const globalJest = (): JestGlobals | undefined => {
 };
 
 /** The matchers, for registering with an `expect` (importing this module registers them on Jest's global one). */
-export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent() };
+export const eventProbeMatchers = {
+  toReceiveEvent: makeToReceiveEvent(),
+  toHaveItem: makeToHaveItem(),
+  toHaveObject: makeToHaveObject(),
+};
 
 /** Registers the matchers with `expect` (done on import when Jest's globals are there). */
 export const registerMatchers = (jestExpect: Pick<JestGlobals['expect'], 'extend'>): void => {

@@ -2,7 +2,9 @@
  * The listener matchers, independent of the test runner: `eventprobe/vitest` and `eventprobe/jest`
  * register them with their runner's `expect`.
  */
-import { InvalidInputError } from './errors.js';
+import type { Item, WaitForItemOptions } from './checks/items.js';
+import type { S3Object, WaitForObjectOptions } from './checks/objects.js';
+import { InvalidInputError, ItemTimeoutError, ObjectTimeoutError } from './errors.js';
 import { EventTimeoutError, preview, UnexpectedEventError } from './listeners/errors.js';
 import type { Listener, MatchFunction } from './listeners/types.js';
 
@@ -110,6 +112,77 @@ export const makeToReceiveEvent = (budgetMs: () => number | undefined = () => un
     }
   };
 
+/** Default timeout of `toHaveItem` / `toHaveObject` (and window of their `.not`), in ms. */
+export const DEFAULT_STATE_TIMEOUT_MS = 10_000;
+
+/** What `toHaveItem`/`toHaveObject` need of a probe. */
+interface StateProbe {
+  waitForItem(options: WaitForItemOptions): Promise<Item>;
+  waitForObject(options: WaitForObjectOptions): Promise<S3Object>;
+}
+
+const isStateProbe = (value: unknown): value is StateProbe =>
+  typeof (value as { waitForItem?: unknown } | null)?.waitForItem === 'function' &&
+  typeof (value as { waitForObject?: unknown }).waitForObject === 'function';
+
+/**
+ * Builds a matcher over a probe's state check: it passes once the check returns, fails with the
+ * check's timeout message (what was there). `.not` waits the whole window and fails if it appears.
+ */
+const makeStateMatcher = <O extends { timeout?: number }, R>(
+  name: string,
+  run: (probe: StateProbe, options: O) => Promise<R>,
+  timeoutError: new (...args: never[]) => Error,
+  show: (value: R) => string,
+  budgetMs: () => number | undefined,
+) =>
+  async function stateMatcher(
+    this: MatcherContext,
+    received: unknown,
+    options: O,
+  ): Promise<{ pass: boolean; message: () => string }> {
+    if (!isStateProbe(received)) {
+      throw new InvalidInputError(
+        `expect(...).${name}() needs a probe (from createProbe), got ${preview(received)}.`,
+        'received',
+      );
+    }
+    const budget = budgetMs();
+    const timeout =
+      options?.timeout ??
+      (budget === undefined
+        ? DEFAULT_STATE_TIMEOUT_MS
+        : Math.max(1, Math.min(DEFAULT_STATE_TIMEOUT_MS, budget)));
+    try {
+      const value = await run(received, { ...options, timeout });
+      return { pass: true, message: () => `expected none within ${timeout} ms, but found ${show(value)}` };
+    } catch (error) {
+      if (!(error instanceof timeoutError)) throw error;
+      return { pass: false, message: () => error.message };
+    }
+  };
+
+/** Builds `toHaveItem` (see {@link makeToReceiveEvent} for `budgetMs`). */
+export const makeToHaveItem = (budgetMs: () => number | undefined = () => undefined) =>
+  makeStateMatcher<WaitForItemOptions, Item>(
+    'toHaveItem',
+    (probe, o) => probe.waitForItem(o),
+    ItemTimeoutError,
+    (item) => `the item ${preview(item)}`,
+    budgetMs,
+  );
+
+/** Builds `toHaveObject`. */
+export const makeToHaveObject = (budgetMs: () => number | undefined = () => undefined) =>
+  makeStateMatcher<WaitForObjectOptions, S3Object>(
+    'toHaveObject',
+    (probe, o) => probe.waitForObject(o),
+    ObjectTimeoutError,
+    (o) =>
+      `s3://${o.bucket}/${o.key} (${o.contentType ?? 'no content type'}, ${o.body.length} bytes): ${preview(o.text())}`,
+    budgetMs,
+  );
+
 /** The event type of a listener type (what match functions receive). */
 // biome-ignore lint/suspicious/noExplicitAny: a value that is not a typed listener gets untyped events
 export type EventOf<T> = T extends Listener<unknown, infer E> ? E : any;
@@ -122,4 +195,11 @@ export interface EventProbeMatchers<T = unknown, R = Promise<void>> {
    * 5 000 ms) and fails on the first match. Await it: `await expect(listener).toReceiveEvent(...)`.
    */
   toReceiveEvent(expectation?: EventExpectation<EventOf<T>>, options?: ToReceiveEventOptions): R;
+  /**
+   * On a probe: waits until the DynamoDB item exists and matches (`probe.waitForItem`; default
+   * timeout 10 000 ms); fails with what was there. `.not` waits the whole timeout and fails if it appears.
+   */
+  toHaveItem(options: WaitForItemOptions): R;
+  /** On a probe: waits until the S3 object exists and matches (`probe.waitForObject`); `.not` as for toHaveItem. */
+  toHaveObject(options: WaitForObjectOptions): R;
 }

@@ -16,6 +16,16 @@ import {
   waitForLogs,
 } from './checks/functions.js';
 import {
+  type ExpectNoItemOptions,
+  expectNoItem,
+  type Item,
+  type WaitForItemOptions,
+  type WaitForItemsOptions,
+  waitForItem,
+  waitForItems,
+} from './checks/items.js';
+import { type S3Object, type WaitForObjectOptions, waitForObject } from './checks/objects.js';
+import {
   type DeadLetterWatch,
   type DrainedResult,
   type ExpectQueueDrainedOptions,
@@ -47,12 +57,23 @@ import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
+import {
+  type AddDynamoDbStreamListenerOptions,
+  createDynamoDbStreamListener,
+  type DynamoDbStreamListener,
+} from './listeners/dynamodb-stream.js';
 import { type AddListenerOptions, createEventBridgeListener } from './listeners/eventbridge.js';
 import {
   type AddKinesisListenerOptions,
   createKinesisListener,
   type KinesisListener,
 } from './listeners/kinesis.js';
+import {
+  type AddS3ListenerOptions,
+  createS3Listener,
+  type S3Event,
+  type S3EventDetail,
+} from './listeners/s3.js';
 import { type AddSnsListenerOptions, createSnsListener, type SnsEvent } from './listeners/sns.js';
 import type { EventBridgeEvent, Listener } from './listeners/types.js';
 import type { ListenerResources } from './resources/listener-resources.js';
@@ -132,6 +153,23 @@ export interface Probe extends AsyncDisposable {
    * IAM: kinesis:ListShards, kinesis:GetShardIterator, kinesis:GetRecords.
    */
   addKinesisListener<T = unknown>(options: AddKinesisListenerOptions): Promise<KinesisListener<T>>;
+  /**
+   * Reads every shard of a DynamoDB table's stream from `from` (default: now), following shard
+   * rollover; events carry the unmarshalled keys and images. Creates no AWS resource.
+   * @throws StreamNotEnabledError when the table has no stream, or one without the `images` asked for.
+   * IAM: dynamodb:DescribeTable (with tableName), dynamodb:DescribeStream, dynamodb:GetShardIterator, dynamodb:GetRecords.
+   */
+  addDynamoDbStreamListener<T extends Item = Item>(
+    options: AddDynamoDbStreamListenerOptions,
+  ): Promise<DynamoDbStreamListener<T>>;
+  /**
+   * S3 object events (created/deleted by default) of a bucket that sends events to EventBridge: a
+   * temporary rule on the default bus with a queue, tagged and removed like `addListener`'s. The
+   * bucket's notification configuration is only read, never changed.
+   * @throws S3EventBridgeNotEnabledError when the bucket does not send events to EventBridge.
+   * IAM: s3:GetBucketNotification, plus what `addListener` needs (without DescribeRule/ListTargetsByRule).
+   */
+  addS3Listener(options: AddS3ListenerOptions): Promise<Listener<S3EventDetail, S3Event>>;
   /** Stops every listener and removes everything this probe created. Idempotent. */
   cleanup(options?: CleanupOptions): Promise<CleanupReport>;
   /** Removes leftovers of earlier runs (see SweepOptions for the filter and grace period). */
@@ -218,6 +256,25 @@ export interface Probe extends AsyncDisposable {
    * IAM: sqs:CreateQueue, sqs:TagQueue, sqs:GetQueueAttributes (removal: sqs:ListQueueTags, sqs:DeleteQueue).
    */
   createQueue(options?: CreateQueueOptions): Promise<CreatedQueue>;
+  // ---- state checks (DynamoDB, S3) ----
+  /**
+   * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
+   * unmarshalled. @throws ItemTimeoutError saying what was there. IAM: dynamodb:GetItem.
+   */
+  waitForItem<T extends Item = Item>(options: WaitForItemOptions<T>): Promise<T>;
+  /**
+   * Waits until `count` items under one partition key match (Query with paging; with `expect`, until
+   * every expected id is there); returns them. @throws ItemTimeoutError with how many of N arrived,
+   * the missing ids and the closest misses. IAM: dynamodb:Query (+ dynamodb:DescribeTable for `expect` without `idAttribute`).
+   */
+  waitForItems<T extends Item = Item>(options: WaitForItemsOptions<T>): Promise<T[]>;
+  /** Waits the whole `within` window; fails with UnexpectedItemError once the item exists. IAM: dynamodb:GetItem. */
+  expectNoItem<T extends Item = Item>(options: ExpectNoItemOptions<T>): Promise<void>;
+  /**
+   * Waits until the S3 object exists and passes `match`; returns its body, text(), json(), content
+   * type, metadata, ETag and version id. @throws ObjectTimeoutError. IAM: s3:GetObject (+ s3:ListBucket for a 404 on a missing key).
+   */
+  waitForObject(options: WaitForObjectOptions): Promise<S3Object>;
   /**
    * Cleans up, then destroys the clients it built. Idempotent. Afterwards the probe refuses new work
    * (listeners, sweeps, lookups, traces) with a ProbeDisposedError; `cleanup()` still answers.
@@ -237,6 +294,9 @@ const clientNames: readonly (keyof ProbeClients)[] = [
   'stepFunctions',
   'lambda',
   'logs',
+  'dynamoDb',
+  'dynamoDbStreams',
+  's3',
 ];
 
 /** A listener the probe tracks while it may still be receiving. */
@@ -278,6 +338,10 @@ const lookups = (
   | 'putEvents'
   | 'startExecution'
   | 'waitForExecution'
+  | 'waitForItem'
+  | 'waitForItems'
+  | 'expectNoItem'
+  | 'waitForObject'
 > => ({
   getStackOutputs: (async (stack: string, names?: readonly string[], lookupOptions?: StackLookupOptions) =>
     getStackOutputs(
@@ -309,6 +373,17 @@ const lookups = (
   putEvents: async (events, putOptions) => putEvents(client('putEvents', 'eventBridge'), events, putOptions),
   startExecution: async (start) => startExecution(client('startExecution', 'stepFunctions'), start),
   waitForExecution: async (wait) => waitForExecution(client('waitForExecution', 'stepFunctions'), wait),
+  ...stateChecks(client),
+});
+
+/** The DynamoDB and S3 checks, each through `client` (which refuses once the probe is disposed). */
+const stateChecks = (
+  client: <K extends keyof ProbeClients>(operation: string, name: K) => ProbeClients[K],
+): Pick<Probe, 'waitForItem' | 'waitForItems' | 'expectNoItem' | 'waitForObject'> => ({
+  waitForItem: async (o) => waitForItem(client('waitForItem', 'dynamoDb'), o),
+  waitForItems: async (o) => waitForItems(client('waitForItems', 'dynamoDb'), o),
+  expectNoItem: async (o) => expectNoItem(client('expectNoItem', 'dynamoDb'), o),
+  waitForObject: async (o) => waitForObject(client('waitForObject', 's3'), o),
 });
 
 /** The queue and compute checks; logs default to what was written since `startedAt` (the probe's creation). */
@@ -399,6 +474,14 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     addKinesisListener: async <T = unknown>(kinesisOptions: AddKinesisListenerOptions) => {
       open('addKinesisListener');
       return track(await createKinesisListener<T>(ctx, kinesisOptions));
+    },
+    addDynamoDbStreamListener: async <T extends Item = Item>(o: AddDynamoDbStreamListenerOptions) => {
+      open('addDynamoDbStreamListener');
+      return track(await createDynamoDbStreamListener<T>(ctx, o));
+    },
+    addS3Listener: async (o) => {
+      open('addS3Listener');
+      return track(await createS3Listener(ctx, o));
     },
     cleanup,
     sweep: async (sweepOptions) => {

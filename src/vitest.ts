@@ -40,6 +40,8 @@ import type { Listener } from './listeners/types.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  makeToHaveItem,
+  makeToHaveObject,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
 } from './matchers.js';
@@ -246,7 +248,11 @@ export const useProbe = (options: UseProbeOptions = {}): Probe => {
 export const setupProbe = useProbe;
 
 /** The matchers, for registering with another `expect` (importing this module registers them with vitest's). */
-export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent(testBudgetMs) };
+export const eventProbeMatchers = {
+  toReceiveEvent: makeToReceiveEvent(testBudgetMs),
+  toHaveItem: makeToHaveItem(testBudgetMs),
+  toHaveObject: makeToHaveObject(testBudgetMs),
+};
 
 expect.extend(eventProbeMatchers);
 

@@ -4,7 +4,7 @@
  */
 export interface ListenerResources {
   readonly listenerId: string;
-  readonly kind: 'eventbridge' | 'sns' | 'kinesis' | 'queue';
+  readonly kind: 'eventbridge' | 'sns' | 'kinesis' | 'queue' | 'dynamodb-stream';
   /** Region the resources live in. */
   readonly region: string;
   readonly queueUrl?: string;
