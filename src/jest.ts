@@ -21,8 +21,10 @@ import { EventProbeError, InvalidInputError } from './errors.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  type ExecutionMatchers,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
+  toHaveExecutionPath,
 } from './matchers.js';
 import { createProbe, type Probe, type ProbeOptions } from './probe.js';
 
@@ -64,7 +66,7 @@ const globalJest = (): JestGlobals | undefined => {
 };
 
 /** The matchers, for registering with an `expect` (importing this module registers them on Jest's global one). */
-export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent() };
+export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent(), toHaveExecutionPath };
 
 /** Registers the matchers with `expect` (done on import when Jest's globals are there). */
 export const registerMatchers = (jestExpect: Pick<JestGlobals['expect'], 'extend'>): void => {
@@ -111,6 +113,6 @@ export const useProbe = (options: UseProbeOptions = {}): Probe => {
 declare global {
   namespace jest {
     // biome-ignore lint/complexity/noBannedTypes: must match Jest's own declaration (T = {})
-    interface Matchers<R, T = {}> extends EventProbeMatchers<T, Promise<R>> {}
+    interface Matchers<R, T = {}> extends EventProbeMatchers<T, Promise<R>>, ExecutionMatchers<R> {}
   }
 }

@@ -2,7 +2,9 @@
  * The listener matchers, independent of the test runner: `eventprobe/vitest` and `eventprobe/jest`
  * register them with their runner's `expect`.
  */
-import { InvalidInputError } from './errors.js';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { type AssertExecutionPathOptions, assertExecutionPath, statesEntered } from './checks/executions.js';
+import { ExecutionPathError, InvalidInputError } from './errors.js';
 import { EventTimeoutError, preview, UnexpectedEventError } from './listeners/errors.js';
 import type { Listener, MatchFunction } from './listeners/types.js';
 
@@ -122,4 +124,49 @@ export interface EventProbeMatchers<T = unknown, R = Promise<void>> {
    * 5 000 ms) and fails on the first match. Await it: `await expect(listener).toReceiveEvent(...)`.
    */
   toReceiveEvent(expectation?: EventExpectation<EventOf<T>>, options?: ToReceiveEventOptions): R;
+}
+
+/** What `toHaveExecutionPath` takes: a `waitForExecution` result, or an execution's history events. */
+const historyOf = (received: unknown): readonly HistoryEvent[] | undefined => {
+  if (Array.isArray(received)) return received as HistoryEvent[];
+  const history = (received as { history?: unknown } | null)?.history;
+  return Array.isArray(history) ? (history as HistoryEvent[]) : undefined;
+};
+
+/**
+ * `expect(execution).toHaveExecutionPath(['Validate', 'Charge', 'Ship'])`: the states the
+ * execution entered are exactly these, in order (`{ exact: false }`: these, in order, others
+ * between). `execution` is what `probe.waitForExecution` returns, or its `history`.
+ */
+export function toHaveExecutionPath(
+  this: MatcherContext,
+  received: unknown,
+  expected: readonly string[],
+  options: AssertExecutionPathOptions = {},
+): { pass: boolean; message: () => string } {
+  const history = historyOf(received);
+  if (history === undefined || !Array.isArray(expected)) {
+    throw new InvalidInputError(
+      `expect(...).toHaveExecutionPath(states) needs a waitForExecution result (or its history) and an array of state names, got ${preview(received)}.`,
+      history === undefined ? 'received' : 'expected',
+    );
+  }
+  try {
+    assertExecutionPath(history, expected, options);
+    const entered = statesEntered(history).join(' -> ') || '(nothing)';
+    return { pass: true, message: () => `expected the execution not to enter ${entered}, but it did.` };
+  } catch (error) {
+    if (!(error instanceof ExecutionPathError)) throw error;
+    return { pass: false, message: () => error.message };
+  }
+}
+
+/** The matchers eventprobe adds to `expect(execution)`. */
+export interface ExecutionMatchers<R = void> {
+  /**
+   * The states the execution entered (its `*StateEntered` history events) are `states`, in order.
+   * Pass what `probe.waitForExecution` returns, or its `history`. `{ exact: false }`: `states`
+   * appear in order, other states may come between. Default exact.
+   */
+  toHaveExecutionPath(states: readonly string[], options?: AssertExecutionPathOptions): R;
 }

@@ -40,8 +40,10 @@ import type { Listener } from './listeners/types.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  type ExecutionMatchers,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
+  toHaveExecutionPath,
 } from './matchers.js';
 import { createProbe, type Probe, type ProbeOptions } from './probe.js';
 
@@ -246,7 +248,7 @@ export const useProbe = (options: UseProbeOptions = {}): Probe => {
 export const setupProbe = useProbe;
 
 /** The matchers, for registering with another `expect` (importing this module registers them with vitest's). */
-export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent(testBudgetMs) };
+export const eventProbeMatchers = { toReceiveEvent: makeToReceiveEvent(testBudgetMs), toHaveExecutionPath };
 
 expect.extend(eventProbeMatchers);
 
@@ -255,5 +257,5 @@ declare module 'vitest' {
     'eventprobe:failure': EventProbeFailureArtifact;
   }
   // biome-ignore lint/suspicious/noExplicitAny: must match vitest's own declaration
-  interface Matchers<T = any> extends EventProbeMatchers<T> {}
+  interface Matchers<T = any> extends EventProbeMatchers<T>, ExecutionMatchers {}
 }

@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertExecutionPath, createProbe, ExecutionFailedError, type Probe } from '../../src/index.js';
 import { deployStack } from '../../src/local/index.js';
+import '../../src/vitest.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
 
 /**
@@ -116,6 +117,7 @@ describe.skipIf(emulatorOnly)('a SAM state machine (AWS::Serverless::StateMachin
       'Charge',
       'Ship',
     ]);
+    expect(result).toHaveExecutionPath(['Validate', 'Charge', 'Ship']);
     // Two failed attempts, retried by the Charge state's Retry, then success.
     expect(result.history.filter((e) => e.type === 'TaskFailed')).toHaveLength(2);
     expect(result.history.filter((e) => e.type === 'LambdaFunctionScheduled')).toHaveLength(1);
@@ -131,6 +133,9 @@ describe.skipIf(emulatorOnly)('a SAM state machine (AWS::Serverless::StateMachin
     const failed = err as ExecutionFailedError;
     expect(failed).toMatchObject({ status: 'FAILED', failedState: 'Declined', error: 'OrderDeclined' });
     expect(failed.path).toEqual(['Validate', 'Charge', 'Declined']);
+    const asked = await probe.waitForExecution({ executionArn, status: 'FAILED', timeout: 5_000 });
+    expect(asked).toHaveExecutionPath(['Validate', 'Charge', 'Declined']);
+    expect(asked).not.toHaveExecutionPath(['Ship'], { exact: false });
     expect(failed.message).toContain('in state "Declined"');
     expect(failed.message).toContain('card declined for sam-big');
   });
