@@ -211,12 +211,19 @@ const setEnabled = (
     mapping: m,
     region,
     signal,
-    invoke: async (event) => {
+    invoke: async (event, traceHeader) => {
       const { name, qualifier } = parseFunctionName(m.config.FunctionArn);
       const fn = state.functions.get(name);
       if (!fn) return undefined;
       try {
-        return await invokeFunction(emulator, state, fn, qualifier, event);
+        return await invokeFunction(
+          emulator,
+          state,
+          fn,
+          qualifier,
+          event,
+          traceHeader ? { traceHeader } : {},
+        );
       } catch (err) {
         if (err instanceof AwsError && err.code === 'TooManyRequestsException') return undefined;
         throw err;
