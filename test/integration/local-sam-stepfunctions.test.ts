@@ -153,6 +153,7 @@ describe.skipIf(emulatorOnly)('a SAM state machine (AWS::Serverless::StateMachin
 
   it('an event matching the SAM EventBridgeRule starts an execution with the transformed input', async () => {
     const before = (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions?.length ?? 0;
+    await aws.settleRules(); // under AWS timing, a new rule matches only after a delay
     const put = await events.send(
       new PutEventsCommand({
         Entries: [
