@@ -21,10 +21,12 @@ import { EventProbeError, InvalidInputError } from './errors.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  type ExecutionMatchers,
   makeToHaveItem,
   makeToHaveObject,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
+  toHaveExecutionPath,
 } from './matchers.js';
 import { createProbe, type Probe, type ProbeOptions } from './probe.js';
 
@@ -70,6 +72,7 @@ export const eventProbeMatchers = {
   toReceiveEvent: makeToReceiveEvent(),
   toHaveItem: makeToHaveItem(),
   toHaveObject: makeToHaveObject(),
+  toHaveExecutionPath,
 };
 
 /** Registers the matchers with `expect` (done on import when Jest's globals are there). */
@@ -117,6 +120,6 @@ export const useProbe = (options: UseProbeOptions = {}): Probe => {
 declare global {
   namespace jest {
     // biome-ignore lint/complexity/noBannedTypes: must match Jest's own declaration (T = {})
-    interface Matchers<R, T = {}> extends EventProbeMatchers<T, Promise<R>> {}
+    interface Matchers<R, T = {}> extends EventProbeMatchers<T, Promise<R>>, ExecutionMatchers<R> {}
   }
 }

@@ -2,9 +2,11 @@
  * The listener matchers, independent of the test runner: `eventprobe/vitest` and `eventprobe/jest`
  * register them with their runner's `expect`.
  */
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { type AssertExecutionPathOptions, assertExecutionPath, statesEntered } from './checks/executions.js';
 import type { Item, WaitForItemOptions } from './checks/items.js';
 import type { S3Object, WaitForObjectOptions } from './checks/objects.js';
-import { InvalidInputError, ItemTimeoutError, ObjectTimeoutError } from './errors.js';
+import { ExecutionPathError, InvalidInputError, ItemTimeoutError, ObjectTimeoutError } from './errors.js';
 import { EventTimeoutError, preview, UnexpectedEventError } from './listeners/errors.js';
 import type { Listener, MatchFunction } from './listeners/types.js';
 
@@ -202,4 +204,49 @@ export interface EventProbeMatchers<T = unknown, R = Promise<void>> {
   toHaveItem(options: WaitForItemOptions): R;
   /** On a probe: waits until the S3 object exists and matches (`probe.waitForObject`); `.not` as for toHaveItem. */
   toHaveObject(options: WaitForObjectOptions): R;
+}
+
+/** What `toHaveExecutionPath` takes: a `waitForExecution` result, or an execution's history events. */
+const historyOf = (received: unknown): readonly HistoryEvent[] | undefined => {
+  if (Array.isArray(received)) return received as HistoryEvent[];
+  const history = (received as { history?: unknown } | null)?.history;
+  return Array.isArray(history) ? (history as HistoryEvent[]) : undefined;
+};
+
+/**
+ * `expect(execution).toHaveExecutionPath(['Validate', 'Charge', 'Ship'])`: the states the
+ * execution entered are exactly these, in order (`{ exact: false }`: these, in order, others
+ * between). `execution` is what `probe.waitForExecution` returns, or its `history`.
+ */
+export function toHaveExecutionPath(
+  this: MatcherContext,
+  received: unknown,
+  expected: readonly string[],
+  options: AssertExecutionPathOptions = {},
+): { pass: boolean; message: () => string } {
+  const history = historyOf(received);
+  if (history === undefined || !Array.isArray(expected)) {
+    throw new InvalidInputError(
+      `expect(...).toHaveExecutionPath(states) needs a waitForExecution result (or its history) and an array of state names, got ${preview(received)}.`,
+      history === undefined ? 'received' : 'expected',
+    );
+  }
+  try {
+    assertExecutionPath(history, expected, options);
+    const entered = statesEntered(history).join(' -> ') || '(nothing)';
+    return { pass: true, message: () => `expected the execution not to enter ${entered}, but it did.` };
+  } catch (error) {
+    if (!(error instanceof ExecutionPathError)) throw error;
+    return { pass: false, message: () => error.message };
+  }
+}
+
+/** The matchers eventprobe adds to `expect(execution)`. */
+export interface ExecutionMatchers<R = void> {
+  /**
+   * The states the execution entered (its `*StateEntered` history events) are `states`, in order.
+   * Pass what `probe.waitForExecution` returns, or its `history`. `{ exact: false }`: `states`
+   * appear in order, other states may come between. Default exact.
+   */
+  toHaveExecutionPath(states: readonly string[], options?: AssertExecutionPathOptions): R;
 }

@@ -40,10 +40,12 @@ import type { Listener } from './listeners/types.js';
 import {
   type EventExpectation,
   type EventProbeMatchers,
+  type ExecutionMatchers,
   makeToHaveItem,
   makeToHaveObject,
   makeToReceiveEvent,
   type ToReceiveEventOptions,
+  toHaveExecutionPath,
 } from './matchers.js';
 import { createProbe, type Probe, type ProbeOptions } from './probe.js';
 
@@ -252,6 +254,7 @@ export const eventProbeMatchers = {
   toReceiveEvent: makeToReceiveEvent(testBudgetMs),
   toHaveItem: makeToHaveItem(testBudgetMs),
   toHaveObject: makeToHaveObject(testBudgetMs),
+  toHaveExecutionPath,
 };
 
 expect.extend(eventProbeMatchers);
@@ -261,5 +264,5 @@ declare module 'vitest' {
     'eventprobe:failure': EventProbeFailureArtifact;
   }
   // biome-ignore lint/suspicious/noExplicitAny: must match vitest's own declaration
-  interface Matchers<T = any> extends EventProbeMatchers<T> {}
+  interface Matchers<T = any> extends EventProbeMatchers<T>, ExecutionMatchers {}
 }

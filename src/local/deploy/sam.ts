@@ -12,17 +12,25 @@
  *   `FnEvLambdaTarget`) + `FnEvPermission`; SNS → `FnEv` (AWS::SNS::Subscription) +
  *   `FnEvPermission`; S3 → the bucket's `NotificationConfiguration.LambdaConfigurations` +
  *   `FnEvPermission` (the bucket must be declared in the same template, as SAM requires).
+ * - `AWS::Serverless::StateMachine` `Sm` → `Sm` (AWS::StepFunctions::StateMachine: Definition, or
+ *   DefinitionUri as a local JSON/YAML file relative to the template or an S3 location,
+ *   DefinitionSubstitutions, Name, Type, Logging, Tracing, Tags), `SmRole` (AWS::IAM::Role for
+ *   states.amazonaws.com, unless `Role` is given; `Policies` as for functions, recorded); per event
+ *   `Ev` of type Schedule / EventBridgeRule / CloudWatchEvent: `SmEv` (AWS::Events::Rule, target id
+ *   `SmEvStepFunctionsTarget`, role `SmEvRole` allowing states:StartExecution).
  * - `AWS::Serverless::SimpleTable` → AWS::DynamoDB::Table with the same logical id.
  * - `Globals` (Function, SimpleTable) merged as SAM merges them (maps merged, lists appended,
  *   scalars replaced). Other resources pass through unchanged.
  *
- * Not done: Api/HttpApi/StateMachine/LayerVersion/Application/Connector types (refused), the
+ * Not done: Api/HttpApi/LayerVersion/Application/Connector types (refused), the
  * version hash SAM computes (ours is a hash of the function's code and settings), deployment
  * preferences, SAM's `lambda:createdBy` tag.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { AwsError } from '../core/errors.js';
+import { parseDocumentBody } from '../services/cloudformation/template.js';
 import { localCode } from './code.js';
 
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
@@ -96,9 +104,12 @@ const EVENT_POLICIES: Record<string, string> = {
   DynamoDB: `${MANAGED}service-role/AWSLambdaDynamoDBExecutionRole`,
 };
 
-const roleOf = (id: string, props: Obj, events: Obj): Obj => {
-  const managed = [`${MANAGED}service-role/AWSLambdaBasicExecutionRole`];
-  if (props.Tracing === 'Active') managed.push(`${MANAGED}AWSXrayWriteOnlyAccess`);
+const roleOf = (id: string, props: Obj, events: Obj, service = 'lambda.amazonaws.com'): Obj => {
+  const lambda = service === 'lambda.amazonaws.com';
+  const managed = lambda ? [`${MANAGED}service-role/AWSLambdaBasicExecutionRole`] : [];
+  if (props.Tracing === 'Active' || (isObj(props.Tracing) && props.Tracing.Enabled === true)) {
+    managed.push(`${MANAGED}AWSXrayWriteOnlyAccess`);
+  }
   const inline: Obj[] = [];
   const policies = props.Policies === undefined ? [] : [props.Policies].flat();
   policies.forEach((policy, i) => {
@@ -124,13 +135,12 @@ const roleOf = (id: string, props: Obj, events: Obj): Obj => {
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
-        ],
+        Statement: [{ Effect: 'Allow', Principal: { Service: [service] }, Action: ['sts:AssumeRole'] }],
       },
       ManagedPolicyArns: managed,
       ...(inline.length > 0 ? { Policies: inline } : {}),
       ...(props.PermissionsBoundary ? { PermissionsBoundary: props.PermissionsBoundary } : {}),
+      ...(props.RolePath ? { Path: props.RolePath } : {}),
     },
   };
 };
@@ -210,8 +220,8 @@ const permission = (target: unknown, principal: string, sourceArn: unknown, extr
   },
 });
 
-const ruleTarget = (id: string, arn: unknown, props: Obj): Obj => {
-  const target: Obj = { Arn: arn, Id: `${id}LambdaTarget` };
+const ruleTarget = (id: string, arn: unknown, props: Obj, suffix = 'LambdaTarget'): Obj => {
+  const target: Obj = { Arn: arn, Id: `${id}${suffix}` };
   for (const key of ['Input', 'InputPath', 'InputTransformer', 'RetryPolicy']) {
     if (props[key] !== undefined) target[key] = props[key];
   }
@@ -238,6 +248,24 @@ interface EventContext {
   readonly resources: Resources;
   readonly out: Resources;
 }
+
+/** The AWS::Events::Rule properties of a Schedule / EventBridgeRule / CloudWatchEvent event. */
+const ruleOf = (type: string, p: Obj, target: Obj): Obj => {
+  const rule: Obj =
+    type === 'Schedule'
+      ? { ScheduleExpression: p.Schedule, Targets: [target] }
+      : { EventPattern: p.Pattern, Targets: [target] };
+  if (type === 'Schedule') {
+    if (p.Name !== undefined) rule.Name = p.Name;
+    if (p.Description !== undefined) rule.Description = p.Description;
+  } else {
+    if (p.EventBusName !== undefined) rule.EventBusName = p.EventBusName;
+    if (p.RuleName !== undefined) rule.Name = p.RuleName;
+  }
+  const state = stateOf(p);
+  if (state !== undefined) rule.State = state;
+  return rule;
+};
 
 const addRuleEvent = (e: EventContext, rule: Obj): void => {
   const id = `${e.fnId}${e.eventId}`;
@@ -288,24 +316,10 @@ const addEvent = (e: EventContext): void => {
       e.out[id] = eventSourceMapping(e.target, p.Stream, p);
       return;
     case 'EventBridgeRule':
-    case 'CloudWatchEvent': {
-      const rule: Obj = { EventPattern: p.Pattern, Targets: [ruleTarget(id, e.targetArn, p)] };
-      if (p.EventBusName !== undefined) rule.EventBusName = p.EventBusName;
-      if (p.RuleName !== undefined) rule.Name = p.RuleName;
-      const state = stateOf(p);
-      if (state !== undefined) rule.State = state;
-      addRuleEvent(e, rule);
+    case 'CloudWatchEvent':
+    case 'Schedule':
+      addRuleEvent(e, ruleOf(e.type, p, ruleTarget(id, e.targetArn, p)));
       return;
-    }
-    case 'Schedule': {
-      const rule: Obj = { ScheduleExpression: p.Schedule, Targets: [ruleTarget(id, e.targetArn, p)] };
-      if (p.Name !== undefined) rule.Name = p.Name;
-      if (p.Description !== undefined) rule.Description = p.Description;
-      const state = stateOf(p);
-      if (state !== undefined) rule.State = state;
-      addRuleEvent(e, rule);
-      return;
-    }
     case 'SNS': {
       const sub: Obj = { Protocol: 'lambda', Endpoint: e.targetArn, TopicArn: p.Topic };
       for (const key of ['FilterPolicy', 'FilterPolicyScope', 'Region', 'RedrivePolicy']) {
@@ -379,6 +393,119 @@ const transformFunction = (
   }
 };
 
+const RULE_EVENTS = new Set(['Schedule', 'EventBridgeRule', 'CloudWatchEvent']);
+
+/** DefinitionUri: a local JSON/YAML file (relative to the template), or an S3 location. */
+const definitionFromUri = (id: string, uri: unknown, options: SamOptions): Obj => {
+  if (isObj(uri)) {
+    return {
+      DefinitionS3Location: {
+        Bucket: uri.Bucket,
+        Key: uri.Key,
+        ...(uri.Version === undefined ? {} : { Version: uri.Version }),
+      },
+    };
+  }
+  if (typeof uri !== 'string' || uri === '') {
+    throw invalid(id, "Either 'Definition' or 'DefinitionUri' property must be specified.");
+  }
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (s3) return { DefinitionS3Location: { Bucket: s3[1], Key: s3[2] } };
+  const file = isAbsolute(uri) ? uri : resolve(options.baseDir, uri);
+  let body: string;
+  try {
+    body = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(id, `DefinitionUri ${uri} cannot be read (${(err as Error).message}).`);
+  }
+  let definition: unknown;
+  try {
+    definition = parseDocumentBody(body);
+  } catch (err) {
+    throw invalid(id, `DefinitionUri ${uri} is not valid JSON or YAML (${(err as Error).message}).`);
+  }
+  if (!isObj(definition)) throw invalid(id, `DefinitionUri ${uri} does not hold a state machine definition.`);
+  return { Definition: definition };
+};
+
+const stateMachineOf = (id: string, props: Obj, options: SamOptions, role: unknown): Obj => {
+  if (props.Definition !== undefined && props.DefinitionUri !== undefined) {
+    throw invalid(id, "Specify either 'Definition' or 'DefinitionUri' property and not both.");
+  }
+  const out: Obj = {
+    ...(props.Definition !== undefined
+      ? { Definition: props.Definition }
+      : definitionFromUri(id, props.DefinitionUri, options)),
+    RoleArn: role,
+  };
+  if (props.DefinitionSubstitutions !== undefined)
+    out.DefinitionSubstitutions = props.DefinitionSubstitutions;
+  if (props.Name !== undefined) out.StateMachineName = props.Name;
+  if (props.Type !== undefined) out.StateMachineType = props.Type;
+  if (props.Logging !== undefined) out.LoggingConfiguration = props.Logging;
+  if (props.Tracing !== undefined) out.TracingConfiguration = props.Tracing;
+  const tags = { ...(isObj(props.Tags) ? props.Tags : {}), 'stateMachine:createdBy': 'SAM' };
+  out.Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  return out;
+};
+
+/** The role EventBridge assumes to start executions of the state machine. */
+const eventRoleOf = (machineId: string, ruleId: string): Obj => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: ['events.amazonaws.com'] }, Action: ['sts:AssumeRole'] },
+      ],
+    },
+    Policies: [
+      {
+        PolicyName: `${ruleId}RoleStartExecutionPolicy`,
+        PolicyDocument: {
+          Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(machineId) }],
+        },
+      },
+    ],
+  },
+});
+
+const transformStateMachine = (id: string, decl: Obj, out: Resources, options: SamOptions): void => {
+  const props = (decl.Properties ?? {}) as Obj;
+  const events = isObj(props.Events) ? props.Events : {};
+  const attrs = attributesOf(decl);
+  const role = props.Role ?? getAtt(`${id}Role`, 'Arn');
+  if (props.Role === undefined) {
+    out[`${id}Role`] = { ...roleOf(id, props, {}, 'states.amazonaws.com'), ...attrs };
+  }
+  const machine: Obj = {
+    Type: 'AWS::StepFunctions::StateMachine',
+    Properties: stateMachineOf(id, props, options, role),
+    ...attrs,
+  };
+  if (decl.DependsOn !== undefined) machine.DependsOn = decl.DependsOn;
+  out[id] = machine;
+  for (const [eventId, event] of Object.entries(events)) {
+    if (!isObj(event) || typeof event.Type !== 'string') {
+      throw invalid(id, `Event with id [${eventId}] is invalid. Missing required property 'Type'.`);
+    }
+    if (!RULE_EVENTS.has(event.Type)) {
+      throw invalid(
+        id,
+        `Event with id [${eventId}] is invalid. Event type ${event.Type} is not supported for state machines by the eventprobe emulator's SAM transform (supported: Schedule, EventBridgeRule, CloudWatchEvent).`,
+      );
+    }
+    const p = isObj(event.Properties) ? event.Properties : {};
+    const ruleId = `${id}${eventId}`;
+    const target = {
+      ...ruleTarget(ruleId, ref(id), p, 'StepFunctionsTarget'),
+      RoleArn: getAtt(`${ruleId}Role`, 'Arn'),
+    };
+    out[ruleId] = { Type: 'AWS::Events::Rule', Properties: ruleOf(event.Type, p, target) };
+    out[`${ruleId}Role`] = eventRoleOf(id, ruleId);
+  }
+};
+
 const KEY_TYPES: Record<string, string> = { String: 'S', Number: 'N', Binary: 'B' };
 
 const transformTable = (decl: Obj, globals: unknown): Obj => {
@@ -408,6 +535,8 @@ export const samTransform = (doc: Obj, options: SamOptions): Obj => {
     if (!isObj(decl)) continue;
     if (decl.Type === 'AWS::Serverless::Function') {
       transformFunction(id, decl, globals.Function, resources, out, options);
+    } else if (decl.Type === 'AWS::Serverless::StateMachine') {
+      transformStateMachine(id, decl, out, options);
     } else if (decl.Type === 'AWS::Serverless::SimpleTable') {
       out[id] = transformTable(decl, globals.SimpleTable);
     } else if (typeof decl.Type === 'string' && decl.Type.startsWith('AWS::Serverless::')) {

@@ -19,8 +19,8 @@ import { listTargetsByRule, putTargets, removeTargets } from './targets.js';
 
 /**
  * Amazon EventBridge (AWS JSON 1.1, `AWSEvents.<Op>`): event buses, rules with event patterns,
- * targets with Input / InputPath / InputTransformer, tags, PutEvents with delivery to SQS targets,
- * and TestEventPattern. Schedule expressions are stored and validated but never fire.
+ * targets with Input / InputPath / InputTransformer, tags, PutEvents with delivery to SQS, Lambda
+ * and Step Functions targets, and TestEventPattern. Schedule expressions are stored and validated but never fire.
  */
 export const events = defineService<EventsState>({
   signingName: 'events',

@@ -48,9 +48,9 @@ const missing = (name: string) => ({
 });
 
 /**
- * Sends one event to every target of every enabled rule on its bus whose pattern matches. Only
- * SQS targets receive anything here; other target kinds (Lambda, SNS, Kinesis, ...) are accepted by
- * PutTargets but delivery to them is a no-op in the emulator.
+ * Sends one event to every target of every enabled rule on its bus whose pattern matches. SQS
+ * queues, Lambda functions and Step Functions state machines receive it; other target kinds (SNS,
+ * Kinesis, ...) are accepted by PutTargets but delivery to them is a no-op in the emulator.
  */
 const deliver = (
   emulator: Emulator,
@@ -73,11 +73,23 @@ const deliver = (
     if (!matched) continue;
     for (const target of live.targets) {
       const lambda = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(target.Arn);
-      if (!lambda && !/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // other targets: delivery is a no-op
+      const states = /^arn:aws[\w-]*:states:([a-z0-9-]+):\d{12}:stateMachine:/.exec(target.Arn);
+      if (!lambda && !states && !/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // other targets: no-op
       const body = targetBody(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime });
       if (body === undefined) continue;
-      if (lambda) {
-        invokeTarget(emulator, target.Arn, lambda[1] as string, body, traceHeader);
+      if (lambda || states) {
+        const call = lambda
+          ? {
+              service: 'lambda',
+              operation: 'Invoke',
+              input: { FunctionName: target.Arn, InvocationType: 'Event', Payload: body },
+            }
+          : {
+              service: 'states',
+              operation: 'StartExecution',
+              input: { stateMachineArn: target.Arn, input: body },
+            };
+        invokeTarget(emulator, call, (lambda ?? states)?.[1] as string, traceHeader);
         continue;
       }
       const message: InboundMessage = {
@@ -97,23 +109,23 @@ const deliver = (
   }
 };
 
-/** A Lambda target: an asynchronous invoke of the function with the target's input (when Lambda is served). */
+/**
+ * A Lambda target (an asynchronous invoke of the function) or a state machine target (a
+ * StartExecution), with the target's input, when the emulator serves that service.
+ */
 const invokeTarget = (
   emulator: Emulator,
-  arn: string,
+  call: { service: string; operation: string; input: Record<string, unknown> },
   region: string,
-  payload: string,
   traceHeader: string | undefined,
 ): void => {
-  if (!emulator.service('lambda')) return;
+  if (!emulator.service(call.service)) return;
   emulator
-    .invoke(
-      'lambda',
-      'Invoke',
-      { FunctionName: arn, InvocationType: 'Event', Payload: payload },
-      { region, ...(traceHeader !== undefined ? { traceHeader } : {}) },
-    )
-    .catch(() => undefined); // as on AWS, a missing function just receives nothing
+    .invoke(call.service, call.operation, call.input, {
+      region,
+      ...(traceHeader !== undefined ? { traceHeader } : {}),
+    })
+    .catch(() => undefined); // as on AWS, a missing function or state machine just receives nothing
 };
 
 export const putEvents: Op = (input, ctx: OpContext<EventsState>) => {

@@ -211,19 +211,20 @@ const setEnabled = (
     mapping: m,
     region,
     signal,
-    invoke: async (event) => {
+    invoke: async (event, traceHeader) => {
       const { name, qualifier } = parseFunctionName(m.config.FunctionArn);
       const fn = state.functions.get(name);
       if (!fn) return undefined;
       try {
-        const traceHeader = batchTraceHeader(event);
+        // The source passes its batch's trace on (SQS: the first traced message's AWSTraceHeader).
+        const header = traceHeader ?? batchTraceHeader(event);
         return await invokeFunction(
           emulator,
           state,
           fn,
           qualifier,
           event,
-          traceHeader ? { traceHeader } : {},
+          header ? { traceHeader: header } : {},
         );
       } catch (err) {
         if (err instanceof AwsError && err.code === 'TooManyRequestsException') return undefined;

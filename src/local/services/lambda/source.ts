@@ -21,8 +21,11 @@ export interface PollerContext {
   readonly mapping: EventSourceMapping;
   readonly region: string;
   readonly signal: AbortSignal;
-  /** Invokes the mapping's function synchronously; undefined when throttled or gone. */
-  invoke(event: unknown): Promise<FunctionInvocation | undefined>;
+  /**
+   * Invokes the mapping's function synchronously; undefined when throttled or gone. A sampled
+   * `traceHeader` (an SQS message's AWSTraceHeader) makes the invocation part of that trace.
+   */
+  invoke(event: unknown, traceHeader?: string): Promise<FunctionInvocation | undefined>;
   /** True when the record passes the mapping's FilterCriteria (or there are none). */
   matches(record: unknown): boolean;
   /** Updates LastProcessingResult. */

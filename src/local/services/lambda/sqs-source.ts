@@ -133,7 +133,9 @@ const deliver = async (
   }
   let done: SqsMessage[] = dropped;
   if (records.length > 0) {
-    const result = await ctx.invoke({ Records: records });
+    // As on AWS, the batch's function invocation continues the trace its first traced message carries.
+    const traceHeader = batch.find((msg) => msg.Attributes?.AWSTraceHeader)?.Attributes?.AWSTraceHeader;
+    const result = await ctx.invoke({ Records: records }, traceHeader);
     if (!result) return; // throttled or function gone: the messages come back later
     if (!result.error) {
       const reportsItems = (ctx.mapping.config.FunctionResponseTypes as string[] | undefined)?.includes(

@@ -129,9 +129,9 @@ const toTopic = (emulator: Emulator, arn: string, message: string) =>
   );
 
 /**
- * Lambda destinations: an asynchronous (`Event`) invoke of the function with the S3 event. Until
- * the emulator serves Lambda, the invoke fails with UnrecognizedClientException and the event is
- * dropped (logged under NODE_DEBUG=eventprobe:s3).
+ * Lambda destinations: an asynchronous (`Event`) invoke of the function with the S3 event (queued,
+ * retried and sent on to the function's on-failure destination as Lambda does for async invokes). A
+ * function that does not exist drops the event (logged under NODE_DEBUG=eventprobe:s3).
  */
 export const invokeLambdaTarget = (
   emulator: Emulator,
