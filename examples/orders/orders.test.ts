@@ -3,16 +3,13 @@
  * outputs, attach listeners, invoke the orders function, and assert on what the system emits, what
  * it stores, and the X-Ray trace of the whole flow.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   assertNoTraceErrors,
   assertTraceDuration,
   assertTracePath,
   type Listener,
   renderTraceTree,
-  waitFor,
   withTracing,
 } from 'eventprobe';
 import { useProbe } from 'eventprobe/vitest';
@@ -23,12 +20,11 @@ const STACK = 'eventprobe-example-orders';
 const skipped = inject('examplesMissing').includes(STACK);
 // beforeAll: sweep leftovers of earlier (crashed) runs of this suite; afterAll: remove everything
 // this run created (also on Ctrl-C).
-const probe = useProbe({ tags: { suite: 'example-orders' } });
+// The probe invokes the functions with this client: every Invoke carries a sampled X-Amzn-Trace-Id
+// with a new root, so the trace id is known up front.
 const lambda = new LambdaClient({});
-const db = new DynamoDBClient({});
-const sqs = new SQSClient({});
-// Every Invoke carries a sampled X-Amzn-Trace-Id with a new root: the trace id is known up front.
 const tracing = withTracing(lambda);
+const probe = useProbe({ tags: { suite: 'example-orders' }, clients: { lambda } });
 
 /** What the rule's input transformer hands the delivery queue. */
 interface DeliveryRequest {
@@ -54,6 +50,8 @@ type OutputName =
   | 'DeliveriesTableName'
   | 'DeadLetterQueueUrl';
 let out: Record<OutputName, string>;
+/** The delivery function's queue (the rule's target; its redrive policy names the dead-letter queue). */
+let deliveryQueueUrl: string;
 
 beforeAll(async () => {
   if (skipped) return;
@@ -65,12 +63,13 @@ beforeAll(async () => {
     'DeliveriesTableName',
     'DeadLetterQueueUrl',
   ]);
+  deliveryQueueUrl = await probe.getPhysicalIdFromStack('DeliveryQueue', STACK);
 });
 
 recordFunctionLogsOnFailure(() => (out ? [out.OrdersFunctionName, out.DeliveryFunctionName] : []));
 
 afterAll(() => {
-  for (const client of [lambda, db, sqs]) client.destroy();
+  lambda.destroy();
 });
 
 const newOrderId = () => `order-${Math.random().toString(36).slice(2, 10)}`;
@@ -85,20 +84,18 @@ const order = (overrides: Partial<Order> = {}): Order => ({
   ...overrides,
 });
 
-/** Invokes the orders function (as the app's API would); returns its answer and the trace header sent. */
+/**
+ * Invokes the orders function (as the app's API would); returns its answer and the trace header sent.
+ * A function error fails the test with the function's error, stack and log tail (FunctionError).
+ */
 const placeOrder = async (
   o: Order,
 ): Promise<{ result: { accepted: boolean; reason?: string }; traceHeader: string }> => {
-  const response = await lambda.send(
-    new InvokeCommand({ FunctionName: out.OrdersFunctionName, Payload: JSON.stringify(o) }),
-  );
-  if (response.FunctionError) {
-    throw new Error(`the orders function failed: ${Buffer.from(response.Payload ?? []).toString()}`);
-  }
-  return {
-    result: JSON.parse(Buffer.from(response.Payload ?? []).toString()),
-    traceHeader: tracing.lastTraceHeader as string,
-  };
+  const result = await probe.invoke<{ accepted: boolean; reason?: string }>({
+    functionName: out.OrdersFunctionName,
+    payload: o,
+  });
+  return { result, traceHeader: tracing.lastTraceHeader as string };
 };
 
 describe.skipIf(skipped)(
@@ -127,6 +124,8 @@ describe.skipIf(skipped)(
     });
 
     it('schedules a delivery: a record in the table and DeliveryScheduled on the bus', async () => {
+      // Only this test's invocations count for expectNoFunctionErrors (the poison test fails on purpose).
+      const since = Date.now();
       await using scheduled = await probe.addListener<{ orderId: string; deliveryDate: string }>({
         eventBusName: out.EventBusName,
         eventPattern: { source: ['delivery.service'], 'detail-type': ['DeliveryScheduled'] },
@@ -139,21 +138,26 @@ describe.skipIf(skipped)(
       );
       expect(events.map((e) => e.detail.orderId).sort()).toEqual(orders.map((o) => o.orderId).sort());
       for (const o of orders) {
-        const { Item } = await db.send(
-          new GetItemCommand({
-            TableName: out.DeliveriesTableName,
-            Key: { orderId: { S: o.orderId } },
-            ConsistentRead: true,
-          }),
-        );
         const event = events.find((e) => e.detail.orderId === o.orderId);
-        expect(Item).toMatchObject({
-          customer: { S: o.customer },
-          total: { N: '56' },
-          status: { S: 'SCHEDULED' },
-          deliveryDate: { S: event?.detail.deliveryDate },
+        // Strongly consistent reads until the record exists and matches; returned unmarshalled.
+        const record = await probe.waitForItem({
+          tableName: out.DeliveriesTableName,
+          key: { orderId: o.orderId },
+          match: { customer: o.customer, total: 56, status: 'SCHEDULED' },
+          timeout: 10_000,
         });
+        expect(record).toMatchObject({ deliveryDate: event?.detail.deliveryDate });
       }
+      // The same, as a matcher (it polls too; a failure says what the table holds):
+      const [first] = orders as [Order];
+      await expect(probe).toHaveItem({
+        tableName: out.DeliveriesTableName,
+        key: { orderId: first.orderId },
+        match: { status: 'SCHEDULED' },
+      });
+      // Neither function logged an error, a timeout or a runtime failure during this test.
+      await probe.expectNoFunctionErrors({ functionName: out.OrdersFunctionName, since });
+      await probe.expectNoFunctionErrors({ functionName: out.DeliveryFunctionName, since });
     });
 
     it('traces the flow: orders function -> EventBridge -> SQS -> delivery function, within its SLA', async () => {
@@ -195,41 +199,25 @@ describe.skipIf(skipped)(
     });
 
     it('a poison order (an unserved postcode) ends in the dead-letter queue, after its retries', async () => {
+      // The dead-letter queue is found from the delivery queue's redrive policy; messages already
+      // there (earlier runs) do not count, and reading does not consume them.
+      const deadLetters = await probe.watchDeadLetters({ queueUrl: deliveryQueueUrl });
+      expect(deadLetters.deadLetterQueueUrl).toBe(out.DeadLetterQueueUrl);
       const poison = order({ postcode: '01234' });
       const { result } = await placeOrder(poison);
       expect(result.accepted).toBe(true);
-      const dead = await waitFor(
-        async () => {
-          const { Messages = [] } = await sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: out.DeadLetterQueueUrl,
-              WaitTimeSeconds: 1,
-              MaxNumberOfMessages: 10,
-              MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-            }),
-          );
-          const mine = Messages.find((m) => JSON.parse(m.Body as string).orderId === poison.orderId);
-          if (mine)
-            await sqs.send(
-              new DeleteMessageCommand({
-                QueueUrl: out.DeadLetterQueueUrl,
-                ReceiptHandle: mine.ReceiptHandle,
-              }),
-            );
-          return mine;
-        },
-        {
-          timeout: 30_000,
-          interval: 200,
-          maxInterval: 500,
-          description: 'the poison order in the dead-letter queue',
-        },
-      );
-      expect(JSON.parse(dead.Body as string)).toMatchObject({ orderId: poison.orderId, postcode: '01234' });
-      const { Item } = await db.send(
-        new GetItemCommand({ TableName: out.DeliveriesTableName, Key: { orderId: { S: poison.orderId } } }),
-      );
-      expect(Item).toBeUndefined();
+      const [dead] = await deadLetters.waitForMessages({
+        match: (m) => (m.json as { orderId?: string } | undefined)?.orderId === poison.orderId,
+        timeout: 30_000,
+        interval: 200,
+      });
+      expect(dead?.json).toMatchObject({ orderId: poison.orderId, postcode: '01234' });
+      // No delivery record for it, and none appears afterwards (strongly consistent reads).
+      await probe.expectNoItem({
+        tableName: out.DeliveriesTableName,
+        key: { orderId: poison.orderId },
+        within: 1_000,
+      });
     });
 
     it('an invalid order is refused and publishes nothing', async () => {
