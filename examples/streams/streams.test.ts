@@ -7,10 +7,8 @@
  * log, the on-failure destination's description of the failed record, and the missing id.
  */
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { expectOrderedByKey, expectPartitionKeys, waitFor } from 'eventprobe';
+import { expectOrderedByKey, expectPartitionKeys } from 'eventprobe';
 import { useProbe } from 'eventprobe/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { recordFunctionLogsOnFailure } from '../function-logs.js';
@@ -21,8 +19,6 @@ const skipped = inject('examplesMissing').includes(STACK);
 // on a failed test: the listeners' events and the last trace tree as failure artifacts.
 const probe = useProbe({ tags: { suite: 'example-streams' } });
 const kinesis = new KinesisClient({});
-const db = new DynamoDBClient({});
-const sqs = new SQSClient({});
 const logs = new CloudWatchLogsClient({});
 
 interface IngestRecord {
@@ -48,7 +44,7 @@ beforeAll(async () => {
 recordFunctionLogsOnFailure(() => (out ? [out.FunctionName] : []));
 
 afterAll(() => {
-  for (const client of [kinesis, db, sqs, logs]) client.destroy();
+  for (const client of [kinesis, logs]) client.destroy();
 });
 
 const CUSTOMERS = ['ada', 'grace', 'linus', 'margaret'];
@@ -79,56 +75,21 @@ const put = async (records: readonly IngestRecord[]): Promise<string[]> => {
   return sequenceNumbers;
 };
 
-/** The ids stored for a batch (a Query on its partition key, every page). */
-const storedIds = async (batch: string): Promise<string[]> => {
-  const ids: string[] = [];
-  let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: out.TableName,
-        KeyConditionExpression: '#b = :b',
-        ExpressionAttributeNames: { '#b': 'batch' },
-        ExpressionAttributeValues: { ':b': { S: batch } },
-        ProjectionExpression: 'id',
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((item) => item.id?.S as string));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return ids;
-};
-
-/** Waits until the table holds `expected` ids of the batch; on timeout says how many arrived and which are missing. */
-const waitForStored = async (
-  batch: string,
-  expected: readonly string[],
-  timeout = 30_000,
-): Promise<string[]> => {
-  let ids: string[] = [];
-  try {
-    await waitFor(
-      async () => {
-        ids = await storedIds(batch);
-        return ids.length >= expected.length ? ids : undefined;
-      },
-      {
-        timeout,
-        interval: 100,
-        maxInterval: 500,
-        description: `the ${expected.length} records of ${batch} in the table`,
-      },
-    );
-  } catch (err) {
-    const missing = expected.filter((id) => !ids.includes(id));
-    throw new Error(
-      `${ids.length} of ${expected.length} records of ${batch} stored; missing ids: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}`,
-      { cause: err },
-    );
-  }
-  return ids;
+/**
+ * Waits until the table holds every expected id of the batch (a Query on its partition key, every
+ * page, strongly consistent); returns the stored ids. Its timeout error says how many of N arrived
+ * and lists the missing ids.
+ */
+const waitForStored = async (batch: string, expected: readonly string[]): Promise<string[]> => {
+  const items = await probe.waitForItems<{ batch: string; id: string }>({
+    tableName: out.TableName,
+    partitionKey: { name: 'batch', value: batch },
+    expect: expected,
+    idAttribute: 'id',
+    consistentRead: true,
+    timeout: 30_000,
+  });
+  return items.map((item) => item.id);
 };
 
 /** The function's log lines since `since` (CloudWatch Logs). */
@@ -144,6 +105,11 @@ describe.skipIf(skipped)(
   () => {
     it('stores every record of batches of 1, 10, 100 and 1,000, put with the customer as partition key and in order per key', async () => {
       await using stream = await probe.addKinesisListener<IngestRecord>({ streamName: out.StreamName });
+      // The table's own stream: what the function wrote, change by change.
+      await using changes = await probe.addDynamoDbStreamListener<IngestRecord>({
+        tableName: out.TableName,
+        images: 'new',
+      });
       const batches = [1, 10, 100, 1000].map(makeBatch);
       for (const batch of batches) await put(batch);
 
@@ -172,10 +138,26 @@ describe.skipIf(skipped)(
           expect(bySequence.map((r) => r.data.id)).toEqual(ofKey.map((r) => r.data.id).sort());
         }
       }
+
+      // The table's stream has one INSERT per record of a batch, keyed and imaged as put.
+      const hundred = batches[2] as IngestRecord[];
+      const name = (hundred[0] as IngestRecord).batch;
+      const inserts = await changes.waitForEvents((e) => e.keys.batch === name, {
+        count: hundred.length,
+        timeout: 30_000,
+      });
+      expect(inserts.map((e) => e.eventName)).toEqual(hundred.map(() => 'INSERT'));
+      expect(inserts.map((e) => e.keys.id).sort()).toEqual(hundred.map((r) => r.id).sort());
+      for (const e of inserts) {
+        const sent = hundred.find((r) => r.id === e.keys.id);
+        expect(e.newImage).toMatchObject({ batch: name, customer: sent?.customer, amount: sent?.amount });
+      }
     });
 
     it('a malformed record: the batch is bisected down to it, it goes to the on-failure queue, and only its id is missing', async () => {
       const since = Date.now() - 1000;
+      // The on-failure destination, watched from now on (reading leaves its messages there).
+      const failures = await probe.watchDeadLetters({ deadLetterQueueUrl: out.FailedBatchesQueueUrl });
       // One partition key: the whole batch lands on one shard, and reaches the function as one batch.
       const batch = makeBatch(10).map((r) => ({ ...r, customer: 'ada' }));
       const bad = 6;
@@ -185,40 +167,18 @@ describe.skipIf(skipped)(
       const name = (batch[0] as IngestRecord).batch;
 
       // The on-failure destination describes the batch that still failed: only the malformed record.
-      let failure:
-        | {
-            KinesisBatchInfo: { batchSize: number; startSequenceNumber: string; endSequenceNumber: string };
-            requestContext: { condition: string };
-          }
-        | undefined;
-      await waitFor(
-        async () => {
-          const { Messages = [] } = await sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: out.FailedBatchesQueueUrl,
-              MaxNumberOfMessages: 10,
-              WaitTimeSeconds: 1,
-            }),
-          );
-          for (const message of Messages) {
-            const body = JSON.parse(message.Body as string);
-            if (body.KinesisBatchInfo?.startSequenceNumber === sequenceNumbers[bad]) failure = body;
-            await sqs.send(
-              new DeleteMessageCommand({
-                QueueUrl: out.FailedBatchesQueueUrl,
-                ReceiptHandle: message.ReceiptHandle,
-              }),
-            );
-          }
-          return failure;
-        },
-        {
-          timeout: 30_000,
-          interval: 100,
-          maxInterval: 500,
-          description: 'the failed batch on the on-failure queue',
-        },
-      );
+      interface FailureRecord {
+        KinesisBatchInfo: { batchSize: number; startSequenceNumber: string; endSequenceNumber: string };
+        requestContext: { condition: string };
+      }
+      const [message] = await failures.waitForMessages({
+        match: (m) =>
+          (m.json as FailureRecord | undefined)?.KinesisBatchInfo?.startSequenceNumber ===
+          sequenceNumbers[bad],
+        timeout: 30_000,
+        interval: 200,
+      });
+      const failure = message?.json as FailureRecord | undefined;
       expect(failure?.KinesisBatchInfo).toMatchObject({
         batchSize: 1,
         startSequenceNumber: sequenceNumbers[bad],
