@@ -2,7 +2,8 @@
  * The stream flow, tested the way a user tests their app: put batches on the stream (1, 10, 100
  * and 1,000 records: batch sizes vary with load), then prove with bounded waits, no sleeps, that
  * every record of every batch was put with its partition key, in order per key (a Kinesis
- * listener), and stored by the function (the table, queried per batch). A second test puts one
+ * listener), and stored by the function (the table, queried per batch with waitForItems, and its
+ * stream of changes, with a DynamoDB stream listener). A second test puts one
  * malformed record and shows what the suite then reports: the bisected batch in the function's
  * log, the on-failure destination's description of the failed record, and the missing id.
  */
