@@ -1,10 +1,11 @@
 /**
- * Failure artifacts: what a probe's listeners received, the last trace tree it built, and (on the
- * built-in emulator) the emulator's state, written to a folder when a test fails. Runner-neutral:
+ * Failure artifacts: what a probe's listeners received, the last trace tree it built, the function
+ * log events it read, and (on the built-in emulator) the emulator's state, written to a folder when a test fails. Runner-neutral:
  * `eventprobe/vitest` calls it from `onTestFailed`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { type LogEvent, ON_LOG_EVENTS } from './checks/functions.js';
 import type { Listener } from './listeners/types.js';
 import type { Probe } from './probe.js';
 import { TraceAssertionTimeoutError } from './tracing/fetch.js';
@@ -31,10 +32,62 @@ const slug = (text: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 120);
 
+/** How many log events the recorder keeps per log group (the newest). */
+export const MAX_LOG_EVENTS_PER_GROUP = 500;
+
+/** One log event as a line: ISO time, stream, message (trailing blanks cut, its line breaks as `\n`). */
+const logLine = (e: LogEvent): string =>
+  `${new Date(e.timestamp).toISOString()}  ${e.logStreamName}  ${e.message.trimEnd().replaceAll('\n', '\\n')}`;
+
 /** What a probe under test remembers for its artifacts. */
 export class ArtifactRecorder {
   readonly #listeners: { listener: Listener<unknown, unknown>; test: string | undefined }[] = [];
   #lastTree: TraceTree | undefined;
+  /** Log group → event id → event, oldest first; at most {@link MAX_LOG_EVENTS_PER_GROUP} a group. */
+  readonly #logs = new Map<string, Map<string, LogEvent>>();
+  /** Log group → how many older events were let go to keep the bound. */
+  readonly #dropped = new Map<string, number>();
+
+  constructor(readonly maxLogEventsPerGroup = MAX_LOG_EVENTS_PER_GROUP) {}
+
+  /** Remembers log events a call read (once each by event id), keeping the newest of each group. */
+  logs(logGroupName: string, events: readonly LogEvent[]): void {
+    if (events.length === 0) return;
+    let group = this.#logs.get(logGroupName);
+    if (!group) {
+      group = new Map();
+      this.#logs.set(logGroupName, group);
+    }
+    for (const event of events) {
+      group.delete(event.eventId);
+      group.set(event.eventId, event);
+    }
+    for (const id of group.keys()) {
+      if (group.size <= this.maxLogEventsPerGroup) break;
+      group.delete(id);
+      this.#dropped.set(logGroupName, (this.#dropped.get(logGroupName) ?? 0) + 1);
+    }
+  }
+
+  /** The options with the hook that records the log events the call reads (other values as they are). */
+  withLogHook<O>(options: O): O {
+    if (typeof options !== 'object' || options === null) return options;
+    return {
+      ...options,
+      [ON_LOG_EVENTS]: (group: string, events: readonly LogEvent[]) => this.logs(group, events),
+    };
+  }
+
+  /** The recorded log events, grouped by log group, one line per event in time order ('' when none). */
+  functionLogs(): string {
+    const groups = [...this.#logs].map(([name, group]) => {
+      const events = [...group.values()].sort((a, b) => a.timestamp - b.timestamp);
+      const dropped = this.#dropped.get(name);
+      const note = dropped ? `, ${dropped} older not kept` : '';
+      return `== ${name} (${events.length} events${note}) ==\n${events.map(logLine).join('\n')}\n`;
+    });
+    return groups.join('\n');
+  }
 
   /** Remembers a listener (and the test that created it). Returns it. */
   listener<L extends Listener<unknown, unknown>>(listener: L, test: string | undefined): L {
@@ -71,6 +124,7 @@ export class ArtifactRecorder {
     }));
     files.set('listeners.json', `${JSON.stringify(listeners, null, 2)}\n`);
     if (this.#lastTree) files.set('trace.txt', `${renderTraceTree(this.#lastTree)}\n`);
+    if (this.#logs.size > 0) files.set('function-logs.txt', this.functionLogs());
     const state = endpoint === undefined ? undefined : await emulatorState(endpoint);
     if (state !== undefined) files.set('emulator-state.json', state);
     return files;
@@ -116,7 +170,7 @@ export const recordProbe = (
   wrap: <L extends Listener<unknown, unknown>>(listener: L) => L,
 ): void => {
   const { addListener, addSnsListener, addKinesisListener, getTraceTree, retryGetTraceTreeUntil } = probe;
-  const { addDynamoDbStreamListener, addS3Listener } = probe;
+  const { addDynamoDbStreamListener, addS3Listener, invoke, waitForLogs, expectNoFunctionErrors } = probe;
   const withTestTag = <O extends { readonly tags?: Readonly<Record<string, string>> }>(options: O): O => {
     const test = testName();
     return test === undefined
@@ -137,5 +191,10 @@ export const recordProbe = (
     getTraceTree: (...args: Parameters<Probe['getTraceTree']>) => recorder.trace(getTraceTree(...args)),
     retryGetTraceTreeUntil: (...args: Parameters<Probe['retryGetTraceTreeUntil']>) =>
       recorder.trace(retryGetTraceTreeUntil(...args)),
+    invoke: <T = unknown>(options: Parameters<Probe['invoke']>[0]) =>
+      invoke<T>(recorder.withLogHook(options)),
+    waitForLogs: (options: Parameters<Probe['waitForLogs']>[0]) => waitForLogs(recorder.withLogHook(options)),
+    expectNoFunctionErrors: (options: Parameters<Probe['expectNoFunctionErrors']>[0]) =>
+      expectNoFunctionErrors(recorder.withLogHook(options)),
   });
 };

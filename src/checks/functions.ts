@@ -16,6 +16,37 @@ import { type FunctionLogFailure, failuresIn, type LogEvent, parseLogEvent } fro
 
 export type { FunctionLogFailure, LogEvent } from './function-logs.js';
 
+/**
+ * An internal hook on the options of invoke, waitForLogs and expectNoFunctionErrors: called with
+ * the log group and the log events a call read (an invoke's decoded log tail as events of stream
+ * `(invoke log tail)`). `eventprobe/vitest` uses it to record them for failure artifacts.
+ */
+export const ON_LOG_EVENTS: unique symbol = Symbol('eventprobe.onLogEvents');
+
+/** The shape of the {@link ON_LOG_EVENTS} hook. */
+export type LogEventsHook = (logGroupName: string, events: readonly LogEvent[]) => void;
+
+const hookOf = (options: object): LogEventsHook | undefined =>
+  (options as { [ON_LOG_EVENTS]?: LogEventsHook })[ON_LOG_EVENTS];
+
+let tails = 0;
+
+/** An invoke's log tail as log events, in order, each at `at` (the time the invoke returned). */
+export const tailEvents = (tail: string, at: number): LogEvent[] => {
+  const tailId = ++tails;
+  return tail
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) =>
+      parseLogEvent({
+        timestamp: at,
+        message: line,
+        logStreamName: '(invoke log tail)',
+        eventId: `tail-${tailId}-${i}`,
+      }),
+    );
+};
+
 /** Pages read per poll at most (a poll never runs away on a busy log group). */
 const MAX_PAGES_PER_POLL = 20;
 
@@ -79,13 +110,16 @@ export const invoke = async <T = unknown>(lambda: LambdaClient, options: InvokeO
   const { signal } = options;
   const out = await retry(() => lambda.send(command, signal ? { abortSignal: signal } : {}), { signal });
   const result = decode(out.Payload);
+  const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
+  const onLogEvents = hookOf(options);
+  if (onLogEvents && logTail)
+    onLogEvents(logGroupOf({ functionName }, 'invoke'), tailEvents(logTail, Date.now()));
   if (out.FunctionError === undefined) return result as T;
   const body = (typeof result === 'object' && result !== null ? result : {}) as Record<string, unknown>;
   const errorType = typeof body.errorType === 'string' ? body.errorType : out.FunctionError;
   const errorMessage = typeof body.errorMessage === 'string' ? body.errorMessage : String(result ?? '');
   const stack = body.trace ?? body.stackTrace ?? body.stack;
   const stackTrace = Array.isArray(stack) ? stack.map(String) : [];
-  const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
   const requestId = out.$metadata.requestId;
   throw new FunctionError(
     `Function ${functionName}${options.qualifier ? `:${options.qualifier}` : ''} failed (${out.FunctionError}): ${errorType}: ${errorMessage}${stackTrace.length ? `\n${stackTrace.join('\n')}` : ''}${logTail ? `\n--- log tail ---\n${logTail}` : ''}`,
@@ -133,6 +167,7 @@ const readNew = async (
   request: { logGroupName: string; startTime: number; filterPattern: string | undefined },
   seen: Map<string, LogEvent>,
   signal: AbortSignal,
+  onLogEvents: LogEventsHook | undefined,
 ): Promise<void> => {
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
@@ -149,10 +184,9 @@ const readNew = async (
       if (isNotFound(error)) return; // the function has not logged yet
       throw error;
     }
-    for (const raw of out.events ?? []) {
-      const event = parseLogEvent(raw);
-      if (!seen.has(event.eventId)) seen.set(event.eventId, event);
-    }
+    const read = (out.events ?? []).map(parseLogEvent);
+    for (const event of read) if (!seen.has(event.eventId)) seen.set(event.eventId, event);
+    if (onLogEvents && read.length > 0) onLogEvents(request.logGroupName, read);
     nextToken = out.nextToken;
     if (!nextToken) return;
   }
@@ -213,7 +247,7 @@ export const waitForLogs = async (
   const deadline = createDeadline(options.timeout, options.signal);
   try {
     for (;;) {
-      await readNew(logs, request, seen, deadline.signal);
+      await readNew(logs, request, seen, deadline.signal, hookOf(options));
       const matched = matching();
       if (matched.length >= count) return matched;
       await sleep(Math.min(interval, deadline.remaining()), deadline.signal);
@@ -275,7 +309,7 @@ export const expectNoFunctionErrors = async (
   const endsAt = performance.now() + within;
   try {
     for (;;) {
-      await readNew(logs, request, seen, deadline.signal);
+      await readNew(logs, request, seen, deadline.signal, hookOf(options));
       const failures = failuresIn([...seen.values()].sort((a, b) => a.timestamp - b.timestamp));
       if (failures.length > 0) {
         throw new FunctionLogErrorsError(

@@ -8,8 +8,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListQueueTagsCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
@@ -17,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactRecorder, emulatorState, TEST_TAG, tagValueOf } from '../../src/artifacts.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { EventTimeoutError } from '../../src/listeners/errors.js';
+import { LOCAL_CODE_BUCKET } from '../../src/local/index.js';
 import { newTraceId } from '../../src/tracing/index.js';
 import { testBudgetMs, UseProbeError, useProbe } from '../../src/vitest.js';
 import { startTestAws } from '../support/aws.js';
@@ -25,6 +28,7 @@ const aws = await startTestAws();
 const events = new EventBridgeClient(aws.clientConfig);
 const sqs = new SQSClient(aws.clientConfig);
 const xray = new XRayClient(aws.clientConfig);
+const lambda = new LambdaClient(aws.clientConfig);
 const BUS = `lifecycle-${Date.now().toString(36)}`;
 await events.send(new CreateEventBusCommand({ Name: BUS }));
 const artifactsDir = await mkdtemp(join(tmpdir(), 'eventprobe-artifacts-'));
@@ -32,6 +36,7 @@ afterAll(async () => {
   events.destroy();
   sqs.destroy();
   xray.destroy();
+  lambda.destroy();
   await aws.close();
   await rm(artifactsDir, { recursive: true, force: true });
 });
@@ -162,7 +167,34 @@ describe('useProbe', () => {
 
 describe('failure artifacts', () => {
   const traceId = newTraceId();
-  it.fails('a deliberately failing test (marked fails) leaves its artifacts', async () => {
+  // A function whose logs the failing test reads (its code from a folder: the built-in emulator only).
+  const fn = `${BUS}-fn`;
+  it.fails('a deliberately failing test (marked fails) leaves its artifacts', {
+    timeout: 20_000,
+  }, async () => {
+    if (aws.local) {
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: fn,
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::000000000000:role/lambda-role',
+          Handler: 'handler.echo',
+          Code: {
+            S3Bucket: LOCAL_CODE_BUCKET,
+            S3Key: fileURLToPath(new URL('../fixtures/lambda/checks', import.meta.url)),
+          },
+        }),
+      );
+      expect(await probe.invoke({ functionName: fn, payload: { id: 'L-1' } })).toEqual({
+        got: { id: 'L-1' },
+      });
+      await probe.waitForLogs({
+        functionName: fn,
+        match: (e) => e.message.includes('plain line L-1'),
+        timeout: 10_000,
+      });
+      await probe.expectNoFunctionErrors({ functionName: fn });
+    }
     const listener = await probe.addListener({ eventBusName: BUS, eventPattern: { source: ['shop'] } });
     await put({ orderId: 'A-1', total: 42 });
     await listener.waitForEvent((e) => (e.detail as { orderId: string }).orderId === 'A-1');
@@ -194,7 +226,9 @@ describe('failure artifacts', () => {
     const files = (await readdir(join(artifactsDir, folder as string))).sort();
     // The built-in emulator answers GET /_eventprobe/state, so its snapshot is there too.
     expect(files).toEqual(
-      aws.local ? ['emulator-state.json', 'listeners.json', 'trace.txt'] : ['listeners.json', 'trace.txt'],
+      aws.local
+        ? ['emulator-state.json', 'function-logs.txt', 'listeners.json', 'trace.txt']
+        : ['listeners.json', 'trace.txt'],
     );
     const listeners = JSON.parse(
       await readFile(join(artifactsDir, folder as string, 'listeners.json'), 'utf8'),
@@ -206,6 +240,19 @@ describe('failure artifacts', () => {
     expect(mine.received[0].event.detail).toEqual({ orderId: 'A-1', total: 42 });
     expect(mine.received[0].raw.messageId).toEqual(expect.any(String));
     expect(await readFile(join(artifactsDir, folder as string, 'trace.txt'), 'utf8')).toContain('checkout');
+    if (aws.local) {
+      // The function logs it read: the invoke's log tail and what waitForLogs found, under the log group.
+      const logs = (await readFile(join(artifactsDir, folder as string, 'function-logs.txt'), 'utf8')).split(
+        '\n',
+      );
+      expect(logs[0]).toMatch(new RegExp(`^== /aws/lambda/${fn} \\(\\d+ events\\) ==$`));
+      const tail = logs.filter((l) => l.includes('  (invoke log tail)  '));
+      expect(tail.some((l) => l.includes('plain line L-1'))).toBe(true);
+      const read = logs.filter((l) =>
+        /^\d{4}-\d\d-\d\dT[^ ]+Z {2}(?!\(invoke)\S+ {2}.*plain line L-1/.test(l),
+      );
+      expect(read).toHaveLength(1);
+    }
     const artifacts = failed?.type === 'test' ? failed.artifacts : [];
     expect(artifacts).toHaveLength(1);
     expect(artifacts[0]).toMatchObject({
@@ -213,7 +260,9 @@ describe('failure artifacts', () => {
       dir: join(artifactsDir, folder as string),
     });
     expect(artifacts[0]?.attachments?.map((a) => a.contentType)).toEqual(
-      aws.local ? ['application/json', 'text/plain', 'application/json'] : ['application/json', 'text/plain'],
+      aws.local
+        ? ['application/json', 'text/plain', 'text/plain', 'application/json']
+        : ['application/json', 'text/plain'],
     );
   });
 
