@@ -300,6 +300,16 @@ describe('artifact helpers', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+    // An endpoint without the state endpoint (404): nothing.
+    const bare = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    const bareAddress = bare.address();
+    try {
+      const bareUrl = `http://127.0.0.1:${typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0}`;
+      expect(await emulatorState(bareUrl)).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => bare.close(resolve));
+    }
     // The built-in emulator has the state endpoint; an endpoint elsewhere may not.
     if (aws.local)
       expect(JSON.parse((await emulatorState(aws.endpoint as string)) as string)).toHaveProperty('accountId');
