@@ -284,7 +284,13 @@ const send = (req: Req, res: Res, reply: Reply, requestId: string): void => {
   // The socket is detached from the request once the response finishes: hold on to it now.
   const socket = h1 ? (req as IncomingMessage).socket : undefined;
   res.end(buf, () => {
-    if (reply.close) socket?.destroy();
+    if (!reply.close || !socket) return;
+    // A lingering close: FIN after the reply, the rest of the refused upload discarded unread, and
+    // the socket destroyed after 2 s at most. Destroying it at once, with the client still sending,
+    // resets the connection, and a reset can drop the reply before the client reads it.
+    (req as IncomingMessage).resume();
+    socket.end();
+    setTimeout(() => socket.destroy(), 2_000).unref();
   });
   if (reply.close && !h1) (req as Http2ServerRequest).stream.close();
 };
