@@ -68,7 +68,8 @@ describe.skipIf(emulatorOnly)('deliverToQueue (EventBridge/SNS → SQS)', () => 
     );
     expect(result.ok).toBe(true);
     const got = await pending;
-    expect(Date.now() - sentAt).toBeLessThan(500);
+    // The 5 s poll returned on delivery, not when its wait ran out (a semantic margin, not a speed claim).
+    expect(Date.now() - sentAt).toBeLessThan(4_000);
     const m = got.Messages?.[0];
     expect(m?.MessageId).toBe(result.ok ? result.messageId : undefined);
     expect(m?.Body).toBe('{"detail":{}}');

@@ -138,22 +138,21 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
 
   it('long polling returns as soon as a message arrives, and empty after WaitTimeSeconds', async () => {
     const url = await create();
+    // A 20 s poll answered by a message sent 150 ms in: it returns on arrival, far (10 s and more)
+    // short of its wait. The margin is semantic, not a speed claim (speed lives in bench/).
     const started = Date.now();
-    const pending = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5 }));
+    const pending = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
     await new Promise((r) => setTimeout(r, 150));
-    const sentAt = Date.now();
     await other.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' }));
     const got = await pending;
     expect(got.Messages?.[0]?.Body).toBe('wake up');
-    expect(Date.now() - sentAt).toBeLessThan(500);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
 
+    // An empty poll waits out its WaitTimeSeconds before answering empty.
     const emptyStart = Date.now();
     const empty = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
     expect(empty.Messages).toBeUndefined();
-    const elapsed = Date.now() - emptyStart;
-    expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(2000);
+    expect(Date.now() - emptyStart).toBeGreaterThanOrEqual(950);
   });
 
   it('long polling uses the queue ReceiveMessageWaitTimeSeconds and wakes for delayed messages', async () => {
@@ -169,8 +168,8 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
     const started = Date.now();
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
     expect(got.Messages?.[0]?.Body).toBe('later');
+    // It waited for the delay; the message in hand proves the 2 s poll woke for it.
     expect(Date.now() - started).toBeGreaterThanOrEqual(800);
-    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it.skipIf(emulatorOnly)(
@@ -188,7 +187,8 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
       const started = Date.now();
       await local.close();
       await pending;
-      expect(Date.now() - started).toBeLessThan(1000);
+      // Ended by the close, far (10 s and more) short of its 20 s wait.
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(state?.queues.get('closing')?.waiters.size).toBe(0);
       client.destroy();
     },
