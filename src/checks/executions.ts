@@ -1,19 +1,23 @@
 /**
- * Step Functions executions: start one with a known trace, wait for it to end (polling within
- * Step Functions' throttling), read its history, and assert the states it went through.
+ * Step Functions executions: start one with a known trace, find one the app started (by its input),
+ * wait for it to end (polling within Step Functions' throttling), read its history, and assert the
+ * states it went through.
  */
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  ListExecutionsCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ExecutionFailedError, ExecutionPathError, InvalidInputError, TimeoutError } from '../errors.js';
+import { describeMisses, type Miss } from '../listeners/errors.js';
 import { makeTraceHeader } from '../tracing/header.js';
 import { positiveNumber } from '../validate.js';
 import { createDeadline, retry, sleep } from '../wait/index.js';
+import { matchOption, runMatch, type ValueMatch } from './match.js';
 
 /** The terminal statuses of an execution. */
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -95,9 +99,31 @@ export const startExecution = async (
   return { executionArn: out.executionArn as string, startDate: out.startDate, traceHeader };
 };
 
-export interface WaitForExecutionOptions {
-  /** The execution's ARN (from {@link startExecution} or `ListExecutions`). Required. */
-  readonly executionArn: string;
+// biome-ignore lint/suspicious/noExplicitAny: the input is the app's own JSON; `match` may type it
+export interface WaitForExecutionOptions<Input = any> {
+  /**
+   * The execution's ARN (from {@link startExecution} or `ListExecutions`). Required unless
+   * `stateMachineArn` and `match` say which execution to find.
+   */
+  readonly executionArn?: string;
+  /**
+   * Instead of `executionArn`: the state machine whose execution to wait for, e.g. one the app's own
+   * EventBridge rule starts. Its executions are listed (ListExecutions, which is eventually
+   * consistent, so this keeps looking until the deadline) and each is described once; the
+   * earliest-started one whose input passes `match` is the one waited for.
+   */
+  readonly stateMachineArn?: string;
+  /**
+   * With `stateMachineArn` (and required with it): which execution, by its input (parsed JSON). A
+   * function returning true (or throwing like an assertion to say no), or an object the input must
+   * contain, e.g. `{ orderId }`.
+   */
+  readonly match?: ValueMatch<Input>;
+  /**
+   * With `stateMachineArn`: only executions started at or after this time (a Date or epoch ms).
+   * Default: any start time (every page of ListExecutions is read on each look).
+   */
+  readonly since?: Date | number;
   /**
    * The status expected at the end. Default `SUCCEEDED`. Another end throws ExecutionFailedError;
    * `'ANY'` returns whatever the execution ended with.
@@ -113,6 +139,8 @@ export interface WaitForExecutionOptions {
 export interface ExecutionResult {
   readonly executionArn: string;
   readonly status: ExecutionStatus;
+  /** The input, parsed (text when it is not JSON). */
+  readonly input: unknown;
   /** The output, parsed (undefined when the execution has none, e.g. it failed). */
   readonly output: unknown;
   readonly error: string | undefined;
@@ -190,22 +218,167 @@ const failure = (
   );
 };
 
+/** Which execution to wait for: a known ARN, or one of a state machine to find by its input. */
+type Target =
+  | { readonly executionArn: string }
+  | {
+      readonly stateMachineArn: string;
+      readonly match: ValueMatch<unknown>;
+      readonly since: number | undefined;
+    };
+
+const targetOf = (options: WaitForExecutionOptions): Target => {
+  if (options.executionArn !== undefined || options.stateMachineArn === undefined) {
+    if (options.stateMachineArn !== undefined) {
+      throw new InvalidInputError(
+        'Give executionArn or stateMachineArn (with match), not both.',
+        'stateMachineArn',
+      );
+    }
+    return { executionArn: arnOption(options.executionArn, 'executionArn', 'execution') };
+  }
+  const stateMachineArn = arnOption(options.stateMachineArn, 'stateMachineArn', 'state machine');
+  const match = matchOption<unknown>(options.match);
+  if (match === undefined) {
+    throw new InvalidInputError(
+      'match is required with stateMachineArn: it says which execution to wait for, by its input (e.g. { orderId }).',
+      'match',
+    );
+  }
+  const since = options.since instanceof Date ? options.since.getTime() : options.since;
+  if (since !== undefined && !Number.isFinite(since)) {
+    throw new InvalidInputError(`since must be a Date or epoch milliseconds, got ${String(since)}.`, 'since');
+  }
+  return { stateMachineArn, match, since };
+};
+
+/** An execution looked at while finding one: its start, and whether its input passed `match`. */
+interface Looked {
+  readonly executionArn: string;
+  readonly start: number;
+  readonly input: unknown;
+  readonly matched: boolean;
+  readonly error: unknown;
+}
+
 /**
- * Waits for an execution to end and returns its status, parsed output, error, cause and history.
- * DescribeExecution is polled with growing pauses (Step Functions throttles it), and throttled calls
- * are retried with the library's backoff.
+ * One look for the execution: lists the machine's executions (newest first, down to `since`),
+ * describes each one not seen before, and returns the earliest-started whose input matched.
+ */
+const findExecution = async (
+  client: SFNClient,
+  target: Extract<Target, { stateMachineArn: string }>,
+  seen: Map<string, Looked>,
+  signal: AbortSignal,
+): Promise<string | undefined> => {
+  const since = target.since ?? Number.NEGATIVE_INFINITY;
+  let found: Looked | undefined;
+  let nextToken: string | undefined;
+  do {
+    const command = new ListExecutionsCommand({
+      stateMachineArn: target.stateMachineArn,
+      maxResults: 1000,
+      ...(nextToken ? { nextToken } : {}),
+    });
+    const page = await retry(() => client.send(command, sendOptions(signal)), { signal });
+    for (const item of page.executions ?? []) {
+      const start = item.startDate?.getTime() ?? 0;
+      if (start < since) return found?.executionArn;
+      const arn = item.executionArn as string;
+      let looked = seen.get(arn);
+      if (!looked) {
+        const described = new DescribeExecutionCommand({ executionArn: arn });
+        const { input } = await retry(() => client.send(described, sendOptions(signal)), { signal });
+        const parsed = parseOutput(input);
+        const outcome = runMatch(target.match, parsed);
+        looked = {
+          executionArn: arn,
+          start,
+          input: parsed,
+          matched: outcome.ok,
+          error: outcome.ok ? undefined : outcome.reason,
+        };
+        seen.set(arn, looked);
+      }
+      if (looked.matched && (!found || looked.start <= found.start)) found = looked;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found?.executionArn;
+};
+
+/** The execution's result when it has ended (undefined while it runs); throws when it ended otherwise. */
+const ended = async (
+  client: SFNClient,
+  executionArn: string,
+  expected: ExecutionStatus | 'ANY',
+  signal: AbortSignal,
+): Promise<ExecutionResult | undefined> => {
+  const command = new DescribeExecutionCommand({ executionArn });
+  const done = await retry(() => client.send(command, sendOptions(signal)), { signal });
+  if (done.status === 'RUNNING' || done.status === 'PENDING_REDRIVE') return undefined;
+  const history = await getExecutionHistory(client, executionArn, signal);
+  if (expected !== 'ANY' && done.status !== expected) throw failure(done, history, expected);
+  return {
+    executionArn,
+    status: done.status as ExecutionStatus,
+    input: parseOutput(done.input),
+    output: parseOutput(done.output),
+    error: done.error,
+    cause: done.cause,
+    history,
+    traceHeader: done.traceHeader,
+  };
+};
+
+/** The timeout error: the execution still ran, or (when finding one) none matched, with the closest misses. */
+const timedOut = (
+  options: WaitForExecutionOptions,
+  executionArn: string | undefined,
+  polls: number,
+  seen: ReadonlyMap<string, Looked>,
+  cause: unknown,
+): TimeoutError => {
+  if (executionArn !== undefined) {
+    return new TimeoutError(
+      `Execution ${executionArn} was still running after ${options.timeout} ms (${polls} DescribeExecution calls). Give it a longer timeout, or look at its history in the Step Functions console.`,
+      options.timeout,
+      { cause },
+    );
+  }
+  const misses: Miss[] = [...seen.values()]
+    .sort((a, b) => b.start - a.start)
+    .slice(0, 3)
+    .map((l) => ({ event: l.input, ...(l.error === undefined ? {} : { error: l.error }) }));
+  const since = options.since === undefined ? '' : ` since ${new Date(options.since).toISOString()}`;
+  return new TimeoutError(
+    `No execution of ${options.stateMachineArn} whose input matched was found within ${options.timeout} ms (${polls} looks, ${seen.size} executions started${since} looked at). Did the app start it (its rule's pattern, its target's input)?${misses.length > 0 ? `\nThe latest inputs:\n${describeMisses(misses)}` : ''}`,
+    options.timeout,
+    { cause },
+  );
+};
+
+/**
+ * Waits for an execution to end and returns its status, parsed input and output, error, cause and
+ * history. The execution is given by its ARN, or found among a state machine's executions by its
+ * input (`stateMachineArn` and `match`: for executions the app starts itself, e.g. from an
+ * EventBridge rule). DescribeExecution is polled with growing pauses (Step Functions throttles it),
+ * and throttled calls are retried with the library's backoff.
  *
- * IAM: `states:DescribeExecution` and `states:GetExecutionHistory` on the execution.
+ * IAM: `states:DescribeExecution` and `states:GetExecutionHistory` on the execution; to find it,
+ * `states:ListExecutions` on the state machine.
  * @throws ExecutionFailedError when it ends with another status than `status` (default SUCCEEDED):
  *   the message names the failed state, its error and cause, and the states entered.
- * @throws TimeoutError when it is still running after `timeout` ms.
+ * @throws TimeoutError when it is still running after `timeout` ms, or none matched in that time
+ *   (the message shows the latest inputs seen and why they did not match).
  */
-export const waitForExecution = async (
+// biome-ignore lint/suspicious/noExplicitAny: the input is the app's own JSON; `match` may type it
+export const waitForExecution = async <Input = any>(
   client: SFNClient,
-  options: WaitForExecutionOptions,
+  options: WaitForExecutionOptions<Input>,
 ): Promise<ExecutionResult> => {
   optionsObject(options, 'waitForExecution');
-  const executionArn = arnOption(options.executionArn, 'executionArn', 'execution');
+  const target = targetOf(options);
   const expected = options.status ?? 'SUCCEEDED';
   if (!['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'ANY'].includes(expected)) {
     throw new InvalidInputError(
@@ -215,37 +388,23 @@ export const waitForExecution = async (
   }
   let pause = positiveNumber('interval', options.interval ?? 200);
   const deadline = createDeadline(options.timeout, options.signal);
+  let executionArn = 'executionArn' in target ? target.executionArn : undefined;
+  const seen = new Map<string, Looked>();
   let polls = 0;
   try {
     for (;;) {
       polls++;
-      const command = new DescribeExecutionCommand({ executionArn });
-      const done = await retry(() => client.send(command, sendOptions(deadline.signal)), {
-        signal: deadline.signal,
-      });
-      if (done.status !== 'RUNNING' && done.status !== 'PENDING_REDRIVE') {
-        const history = await getExecutionHistory(client, executionArn, deadline.signal);
-        if (expected !== 'ANY' && done.status !== expected) throw failure(done, history, expected);
-        return {
-          executionArn,
-          status: done.status as ExecutionStatus,
-          output: parseOutput(done.output),
-          error: done.error,
-          cause: done.cause,
-          history,
-          traceHeader: done.traceHeader,
-        };
+      if (executionArn === undefined && 'stateMachineArn' in target) {
+        executionArn = await findExecution(client, target, seen, deadline.signal);
       }
+      const result = executionArn && (await ended(client, executionArn, expected, deadline.signal));
+      if (result) return result;
       await sleep(Math.min(pause, deadline.remaining()), deadline.signal);
       pause = Math.min(2_000, pause * 2);
     }
   } catch (err) {
     if (!deadline.timedOut) throw err;
-    throw new TimeoutError(
-      `Execution ${executionArn} was still running after ${options.timeout} ms (${polls} DescribeExecution calls). Give it a longer timeout, or look at its history in the Step Functions console.`,
-      options.timeout,
-      { cause: err },
-    );
+    throw timedOut(options, executionArn, polls, seen, err);
   } finally {
     deadline.dispose();
   }

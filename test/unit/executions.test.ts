@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  ListExecutionsCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -230,6 +231,153 @@ describe('waitForExecution', () => {
     const err = await waitForExecution(client, options as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).option).toBe(option);
+  });
+});
+
+describe('waitForExecution finding the execution by its input', () => {
+  const arn = (n: number) => `${EXECUTION.replace(/run-1$/, '')}run-${n}`;
+  const item = (n: number, start?: number) => ({
+    executionArn: arn(n),
+    ...(start === undefined ? {} : { startDate: new Date(start) }),
+  });
+  /** DescribeExecution by ARN: each execution's input, and its status (SUCCEEDED unless given). */
+  const describeBy =
+    (inputs: Record<string, string | undefined>, status: Record<string, string> = {}) =>
+    (command: { input: { executionArn: string } }) => ({
+      executionArn: command.input.executionArn,
+      input: inputs[command.input.executionArn],
+      status: status[command.input.executionArn] ?? 'SUCCEEDED',
+      output: '{"shipped":true}',
+    });
+
+  it('waits for the earliest-started execution whose input matches, across pages, down to since', async () => {
+    const { client, calls } = fakeClient({
+      ListExecutionsCommand: [
+        { executions: [item(4, 400), item(3, 300)], nextToken: 'p2' },
+        { executions: [item(2, 200), item(1, 100)] },
+      ],
+      DescribeExecutionCommand: [
+        describeBy({
+          [arn(4)]: '{"orderId":"b"}',
+          [arn(3)]: '{"orderId":"a","n":3}',
+          [arn(2)]: '{"orderId":"a","n":2}',
+          [arn(1)]: '{"orderId":"a","n":1}',
+        }),
+      ],
+      GetExecutionHistoryCommand: [{ events: [entered('Ship', 2)] }],
+    });
+    const out = await waitForExecution(client, {
+      stateMachineArn: MACHINE,
+      match: { orderId: 'a' },
+      since: new Date(150),
+      timeout: 1_000,
+    });
+    expect(out).toMatchObject({
+      executionArn: arn(2),
+      status: 'SUCCEEDED',
+      input: { orderId: 'a', n: 2 },
+      output: { shipped: true },
+    });
+    const lists = calls.filter((c) => c.name === 'ListExecutionsCommand');
+    expect(lists.map((c) => c.input)).toEqual([
+      { stateMachineArn: MACHINE, maxResults: 1000 },
+      { stateMachineArn: MACHINE, maxResults: 1000, nextToken: 'p2' },
+    ]);
+    // Each listed execution since `since` described once to read its input, then the found one's status.
+    const described = calls
+      .filter((c) => c.name === 'DescribeExecutionCommand')
+      .map((c) => c.input.executionArn);
+    expect(described).toEqual([arn(4), arn(3), arn(2), arn(2)]);
+    expect(new ListExecutionsCommand({ stateMachineArn: MACHINE })).toBeInstanceOf(ListExecutionsCommand);
+  });
+
+  it('keeps looking until one appears, describes each execution once, then waits for it to end', async () => {
+    let looks = 0;
+    const { client, calls } = fakeClient({
+      ListExecutionsCommand: [
+        () => {
+          looks++;
+          if (looks === 1) return {};
+          if (looks === 2) return { executions: [item(1)] };
+          return { executions: [item(2, 20), item(1)] };
+        },
+      ],
+      DescribeExecutionCommand: [
+        describeBy({ [arn(1)]: 'not json', [arn(2)]: '{"orderId":"o-9"}' }, { [arn(2)]: 'FAILED' }),
+      ],
+      GetExecutionHistoryCommand: [{ events: [entered('Fail', 2)] }],
+    });
+    const out = await waitForExecution<{ orderId: string }>(client, {
+      stateMachineArn: MACHINE,
+      match: (input) => input.orderId === 'o-9',
+      since: 0,
+      status: 'FAILED',
+      timeout: 5_000,
+      interval: 1,
+    });
+    expect(out).toMatchObject({ executionArn: arn(2), status: 'FAILED', input: { orderId: 'o-9' } });
+    expect(looks).toBe(3);
+    const described = calls
+      .filter((c) => c.name === 'DescribeExecutionCommand')
+      .map((c) => c.input.executionArn);
+    expect(described).toEqual([arn(1), arn(2), arn(2)]);
+  });
+
+  it('times out naming the machine, what it looked at and the latest inputs with why they did not match', async () => {
+    const { client } = fakeClient({
+      ListExecutionsCommand: [{ executions: [item(1, 100), item(2, 200), item(3, 300), item(4, 400)] }],
+      DescribeExecutionCommand: [
+        describeBy({ [arn(1)]: '{"n":1}', [arn(2)]: '{"n":2}', [arn(3)]: '{"n":3}', [arn(4)]: undefined }),
+      ],
+    });
+    const err = (await waitForExecution(client, {
+      stateMachineArn: MACHINE,
+      match: (input: { n?: number } | undefined) => {
+        if (input?.n === 3) throw new Error('n is not 9\nmore detail');
+        return false;
+      },
+      timeout: 40,
+      interval: 5,
+    }).catch((e: unknown) => e)) as TimeoutError;
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.timeoutMs).toBe(40);
+    expect(err.message).toMatch(
+      new RegExp(
+        `^No execution of ${MACHINE} whose input matched was found within 40 ms \\(\\d+ looks, 4 executions started looked at\\)`,
+      ),
+    );
+    expect(err.message).toContain(
+      'The latest inputs:\n  1. undefined\n  2. {"n":3}\n     rejected: n is not 9\n  3. {"n":2}',
+    );
+    expect(err.message).not.toContain('{"n":1}');
+    const none = fakeClient({ ListExecutionsCommand: [{ executions: [] }] });
+    const empty = (await waitForExecution(none.client, {
+      stateMachineArn: MACHINE,
+      match: {},
+      since: Date.UTC(2026, 0, 1),
+      timeout: 20,
+      interval: 5,
+    }).catch((e: unknown) => e)) as TimeoutError;
+    expect(empty.message).toMatch(
+      /\(\d+ looks, 0 executions started since 2026-01-01T00:00:00.000Z looked at\)\. Did the app start it/,
+    );
+    expect(empty.message).not.toContain('latest inputs');
+  });
+
+  it.each([
+    [{ stateMachineArn: MACHINE, timeout: 1 }, 'match'],
+    [{ stateMachineArn: MACHINE, match: ['a'], timeout: 1 }, 'match'],
+    [{ stateMachineArn: 'orders', match: {}, timeout: 1 }, 'stateMachineArn'],
+    [{ stateMachineArn: MACHINE, executionArn: EXECUTION, match: {}, timeout: 1 }, 'stateMachineArn'],
+    [{ stateMachineArn: MACHINE, match: {}, since: Number.NaN, timeout: 1 }, 'since'],
+    [{ stateMachineArn: MACHINE, match: {}, since: new Date('nope'), timeout: 1 }, 'since'],
+    [{ timeout: 1 }, 'executionArn'],
+  ])('refuses bad options for finding (%#)', async (options, option) => {
+    const { client, calls } = fakeClient({});
+    const err = await waitForExecution(client, options as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).option).toBe(option);
+    expect(calls).toHaveLength(0);
   });
 });
 
