@@ -182,6 +182,21 @@ export class EndpointConnectionError extends EventProbeError {
 }
 
 /**
+ * A task that failed during an execution: one attempt that a Retry repeated, that a Catch handled,
+ * or that ended the execution.
+ */
+export interface TaskFailure {
+  /** The Task state whose attempt failed (undefined when the history does not lead back to one). */
+  readonly state: string | undefined;
+  /** The history event: `TaskFailed`, `TaskTimedOut`, `LambdaFunctionFailed`, `ActivityFailed`, ... */
+  readonly type: string;
+  /** The error name, e.g. the function's error type (`CourierRejected`) or `States.Timeout`. */
+  readonly error: string | undefined;
+  /** The cause: for a Lambda function, its error as JSON (errorMessage, errorType, stackTrace). */
+  readonly cause: string | undefined;
+}
+
+/**
  * A Step Functions execution ended with another status than expected (usually: it failed, timed
  * out or was aborted when it should have succeeded). The message names the failed state, its error
  * and cause, and the states entered.
@@ -199,6 +214,8 @@ export class ExecutionFailedError extends EventProbeError {
     readonly errorCause: string | undefined,
     /** Names of the states entered, in order. */
     readonly path: readonly string[],
+    /** The failed task attempts, in order (retried, caught or final): which task failed, and why. */
+    readonly failures: readonly TaskFailure[] = [],
     options: EventProbeErrorOptions = {},
   ) {
     super(message, options);

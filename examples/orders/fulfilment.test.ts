@@ -104,10 +104,6 @@ const fulfilmentOf = (
     timeout: 30_000,
   });
 
-/** The history's failed task attempts, as their error names. */
-const failedTasks = (execution: ExecutionResult): (string | undefined)[] =>
-  execution.history.filter((e) => e.type === 'TaskFailed').map((e) => e.taskFailedEventDetails?.error);
-
 describe.skipIf(skipped)(
   `order fulfilment (Step Functions) on ${inject('examplesTarget')}${skipped ? ` (skipped: ${STACK} is not deployed)` : ''}`,
   () => {
@@ -129,7 +125,7 @@ describe.skipIf(skipped)(
         stock: { status: 'RESERVED', warehouse: 'berlin' },
         shipment: { courier: 'ParcelCo', trackingNumber: `PC-${orderId}` },
       });
-      expect(failedTasks(execution)).toEqual([]);
+      expect(execution.failures).toEqual([]);
       // What the functions stored on the delivery record.
       await expect(probe).toHaveItem({
         tableName: out.DeliveriesTableName,
@@ -148,7 +144,14 @@ describe.skipIf(skipped)(
       const execution = await fulfilmentOf(orderId);
       // A retried state is entered once; its history shows the failed attempt before the success.
       expect(execution).toHaveExecutionPath(['ReserveStock', 'StockReserved?', 'ShipOrder', 'Shipped']);
-      expect(failedTasks(execution)).toEqual(['CourierBusy']);
+      expect(execution.failures).toEqual([
+        {
+          state: 'ShipOrder',
+          type: 'TaskFailed',
+          error: 'CourierBusy',
+          cause: expect.stringContaining('the depot for 20095 is at capacity'),
+        },
+      ]);
       expect(execution.history.filter((e) => e.type === 'TaskSucceeded')).toHaveLength(2);
       await expect(probe).toHaveItem({
         tableName: out.DeliveriesTableName,
@@ -183,14 +186,20 @@ describe.skipIf(skipped)(
       expect((err as ExecutionFailedError).errorCause).toContain(
         "exceeds the courier's insurance limit of 1000",
       );
-      expect((err as ExecutionFailedError).message).toContain(
-        "exceeds the courier's insurance limit of 1000",
-      );
+      // The task that failed on the way (its state, the function's error type, its message):
+      const rejected = {
+        state: 'ShipOrder',
+        type: 'TaskFailed',
+        error: 'CourierRejected',
+        cause: expect.stringContaining("exceeds the courier's insurance limit of 1000"),
+      };
+      expect((err as ExecutionFailedError).failures).toEqual([rejected]);
+      expect((err as ExecutionFailedError).message).toContain('Failed tasks: ShipOrder (CourierRejected).');
       // Asked for, the failed end is the result; a refused parcel is not retried.
       const failed = await fulfilmentOf(orderId, 'FAILED');
       expect(failed).toHaveExecutionPath(['ShipOrder', 'ReleaseStock', 'NotifyFailure'], { exact: false });
       expect(failed).not.toHaveExecutionPath(['Shipped'], { exact: false });
-      expect(failedTasks(failed)).toEqual(['CourierRejected']);
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'FulfilmentFailed', failures: [rejected] });
       // The compensation ran, and the failure was published for the rest of the business.
       const event = await failures.waitForEvent((e) => e.detail.orderId === orderId, { timeout: 15_000 });
       expect(event.detail).toEqual({ orderId, error: 'CourierRejected' });

@@ -12,7 +12,13 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { ExecutionFailedError, ExecutionPathError, InvalidInputError, TimeoutError } from '../errors.js';
+import {
+  ExecutionFailedError,
+  ExecutionPathError,
+  InvalidInputError,
+  type TaskFailure,
+  TimeoutError,
+} from '../errors.js';
 import { describeMisses, type Miss } from '../listeners/errors.js';
 import { makeTraceHeader } from '../tracing/header.js';
 import { positiveNumber } from '../validate.js';
@@ -41,6 +47,8 @@ export interface StartedExecution {
   /** The header the execution was started with: give it to `getTraceTree` to follow the trace. */
   readonly traceHeader: string;
 }
+
+export type { TaskFailure };
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -147,6 +155,8 @@ export interface ExecutionResult {
   readonly cause: string | undefined;
   /** The execution's events, in order, as the SDK returns them. */
   readonly history: HistoryEvent[];
+  /** Its failed task attempts, in order (retried, caught or final): see {@link taskFailures}. */
+  readonly failures: TaskFailure[];
   /** The tracing header Step Functions reports for the execution. */
   readonly traceHeader: string | undefined;
 }
@@ -180,6 +190,52 @@ export const statesEntered = (history: readonly HistoryEvent[]): string[] =>
       : [],
   );
 
+/** History event types that record a failed task attempt (each with `error` and `cause` details). */
+const FAILURES = new Set([
+  'TaskFailed',
+  'TaskTimedOut',
+  'TaskStartFailed',
+  'TaskSubmitFailed',
+  'LambdaFunctionFailed',
+  'LambdaFunctionTimedOut',
+  'LambdaFunctionStartFailed',
+  'LambdaFunctionScheduleFailed',
+  'ActivityFailed',
+  'ActivityTimedOut',
+  'ActivityScheduleFailed',
+  'MapRunFailed',
+]);
+
+/** The state an event belongs to: its `previousEventId` chain back to a `*StateEntered` event. */
+const stateOf = (
+  event: HistoryEvent,
+  byId: ReadonlyMap<number | undefined, HistoryEvent>,
+): string | undefined => {
+  let at = byId.get(event.previousEventId);
+  // Each step goes to an earlier event, so at most one step per event.
+  for (let steps = 0; at && steps < byId.size; steps++) {
+    if (at.type?.endsWith('StateEntered')) return at.stateEnteredEventDetails?.name;
+    at = byId.get(at.previousEventId);
+  }
+  return undefined;
+};
+
+/**
+ * The failed task attempts of an execution, in order (from its history): retried, caught or final,
+ * each with its state, error and cause. A Catch path's execution may succeed, or fail in a Fail
+ * state with another error: this says which task failed, and why.
+ * @example taskFailures(result.history) // [{ state: 'ShipOrder', type: 'TaskFailed', error: 'CourierRejected', cause: '{...}' }]
+ */
+export const taskFailures = (history: readonly HistoryEvent[]): TaskFailure[] => {
+  const byId = new Map(history.map((e) => [e.id, e]));
+  return history.flatMap((e) => {
+    if (!e.type || !FAILURES.has(e.type)) return [];
+    const key = `${e.type[0]?.toLowerCase()}${e.type.slice(1)}EventDetails` as keyof HistoryEvent;
+    const details = (e[key] ?? {}) as { error?: string; cause?: string };
+    return [{ state: stateOf(e, byId), type: e.type, error: details.error, cause: details.cause }];
+  });
+};
+
 const parseOutput = (output: string | undefined): unknown => {
   if (output === undefined) return undefined;
   try {
@@ -196,6 +252,7 @@ const failure = (
 ): ExecutionFailedError => {
   const path = statesEntered(history);
   const failedState = path.at(-1);
+  const failures = taskFailures(history);
   const arn = done.executionArn as string;
   const what =
     done.status === 'SUCCEEDED' ? `succeeded, but ${expected} was expected` : `ended ${done.status}`;
@@ -204,6 +261,9 @@ const failure = (
     done.error !== undefined ? `Error: ${done.error}.` : '',
     done.cause !== undefined ? `Cause: ${done.cause}` : '',
     `States entered: ${path.length > 0 ? path.join(' -> ') : '(none)'}.`,
+    failures.length > 0
+      ? `Failed tasks: ${failures.map((f) => `${f.state ?? '(unknown state)'} (${f.error ?? f.type})`).join(', ')}.`
+      : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -215,6 +275,7 @@ const failure = (
     done.error,
     done.cause,
     path,
+    failures,
   );
 };
 
@@ -327,6 +388,7 @@ const ended = async (
     error: done.error,
     cause: done.cause,
     history,
+    failures: taskFailures(history),
     traceHeader: done.traceHeader,
   };
 };

@@ -12,6 +12,7 @@ import {
   getExecutionHistory,
   startExecution,
   statesEntered,
+  taskFailures,
   waitForExecution,
 } from '../../src/checks/executions.js';
 import {
@@ -119,6 +120,80 @@ describe('getExecutionHistory and statesEntered', () => {
   });
 });
 
+/** A history event after `previous`, with its type's details. */
+const event = (type: string, id: number, previous: number, details?: object): HistoryEvent => ({
+  type: type as HistoryEvent['type'],
+  id,
+  previousEventId: previous,
+  timestamp: new Date(0),
+  ...(details ? { [`${type[0]?.toLowerCase()}${type.slice(1)}EventDetails`]: details } : {}),
+});
+
+/** A retried ShipOrder (Lambda integration), then a caught failure, a compensation and a Fail state. */
+const caughtHistory: HistoryEvent[] = [
+  event('ExecutionStarted', 1, 0),
+  entered('ShipOrder', 2),
+  event('TaskScheduled', 3, 2),
+  event('TaskStarted', 4, 3),
+  event('TaskFailed', 5, 4, { error: 'CourierBusy', cause: '{"errorMessage":"busy"}' }),
+  event('TaskScheduled', 6, 5),
+  event('TaskStarted', 7, 6),
+  event('TaskFailed', 8, 7, { error: 'CourierRejected', cause: '{"errorMessage":"too dear"}' }),
+  event('TaskStateExited', 9, 8),
+  entered('Release', 10),
+  event('LambdaFunctionScheduled', 11, 10),
+  event('LambdaFunctionTimedOut', 12, 11, { error: 'States.Timeout' }),
+  event('TaskStateExited', 13, 12),
+  { ...entered('Failed', 14), type: 'FailStateEntered' },
+  event('ExecutionFailed', 15, 14, { error: 'FulfilmentFailed', cause: 'too dear' }),
+];
+
+describe('taskFailures', () => {
+  it('lists each failed task attempt with its state (back along previousEventId), error and cause', () => {
+    expect(taskFailures(caughtHistory)).toEqual([
+      { state: 'ShipOrder', type: 'TaskFailed', error: 'CourierBusy', cause: '{"errorMessage":"busy"}' },
+      {
+        state: 'ShipOrder',
+        type: 'TaskFailed',
+        error: 'CourierRejected',
+        cause: '{"errorMessage":"too dear"}',
+      },
+      { state: 'Release', type: 'LambdaFunctionTimedOut', error: 'States.Timeout', cause: undefined },
+    ]);
+    expect(taskFailures([])).toEqual([]);
+  });
+
+  it('follows the chain, not the order of the events (Parallel branches interleave)', () => {
+    const branches: HistoryEvent[] = [
+      entered('A', 1),
+      entered('B', 2),
+      event('TaskScheduled', 3, 1),
+      event('TaskScheduled', 4, 2),
+      event('ActivityFailed', 5, 3, { error: 'A.Failed' }),
+      event('TaskFailed', 6, 4, { error: 'B.Failed' }),
+    ];
+    expect(taskFailures(branches).map((f) => [f.state, f.error])).toEqual([
+      ['A', 'A.Failed'],
+      ['B', 'B.Failed'],
+    ]);
+  });
+
+  it('leaves the state undefined when no entered state leads to it, and tolerates missing details', () => {
+    const odd: HistoryEvent[] = [
+      { type: 'TaskFailed', id: 1, timestamp: new Date(0) },
+      event('TaskStarted', 2, 9),
+      event('TaskTimedOut', 3, 2),
+      { ...entered('Loop', 4), type: undefined, previousEventId: 5 },
+      event('MapRunFailed', 5, 4, { error: 'States.ItemReaderFailed' }),
+    ];
+    expect(taskFailures(odd)).toEqual([
+      { state: undefined, type: 'TaskFailed', error: undefined, cause: undefined },
+      { state: undefined, type: 'TaskTimedOut', error: undefined, cause: undefined },
+      { state: undefined, type: 'MapRunFailed', error: 'States.ItemReaderFailed', cause: undefined },
+    ]);
+  });
+});
+
 describe('waitForExecution', () => {
   it('polls until the execution ends and returns its parsed output and history', async () => {
     const { client, calls } = fakeClient({
@@ -185,6 +260,39 @@ describe('waitForExecution', () => {
     expect(err.path).toEqual(['Validate', 'Charge']);
     expect(err.message).toBe(
       `Execution ${EXECUTION} ended FAILED in state "Charge". Error: Boom. Cause: it broke States entered: Validate -> Charge.`,
+    );
+  });
+
+  it('names the failed tasks of a Catch path that ended in a Fail state, and returns them on a result', async () => {
+    const { client } = fakeClient({
+      DescribeExecutionCommand: [
+        { executionArn: EXECUTION, status: 'FAILED', error: 'FulfilmentFailed', cause: 'too dear' },
+      ],
+      GetExecutionHistoryCommand: [{ events: caughtHistory }],
+    });
+    const err = (await waitForExecution(client, { executionArn: EXECUTION, timeout: 1_000 }).catch(
+      (e: unknown) => e,
+    )) as ExecutionFailedError;
+    expect(err).toMatchObject({ failedState: 'Failed', error: 'FulfilmentFailed', errorCause: 'too dear' });
+    expect(err.failures.map((f) => [f.state, f.error])).toEqual([
+      ['ShipOrder', 'CourierBusy'],
+      ['ShipOrder', 'CourierRejected'],
+      ['Release', 'States.Timeout'],
+    ]);
+    expect(err.message).toBe(
+      `Execution ${EXECUTION} ended FAILED in state "Failed". Error: FulfilmentFailed. Cause: too dear States entered: ShipOrder -> Release -> Failed. Failed tasks: ShipOrder (CourierBusy), ShipOrder (CourierRejected), Release (States.Timeout).`,
+    );
+    const anyEnd = await waitForExecution(client, { executionArn: EXECUTION, status: 'ANY', timeout: 1_000 });
+    expect(anyEnd.failures).toEqual(err.failures);
+    const unnamed = fakeClient({
+      DescribeExecutionCommand: [{ executionArn: EXECUTION, status: 'FAILED' }],
+      GetExecutionHistoryCommand: [{ events: [{ type: 'TaskFailed', id: 1, timestamp: new Date(0) }] }],
+    });
+    const bare = (await waitForExecution(unnamed.client, { executionArn: EXECUTION, timeout: 1_000 }).catch(
+      (e: unknown) => e,
+    )) as ExecutionFailedError;
+    expect(bare.message).toBe(
+      `Execution ${EXECUTION} ended FAILED. States entered: (none). Failed tasks: (unknown state) (TaskFailed).`,
     );
   });
 
