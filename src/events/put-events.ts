@@ -45,7 +45,6 @@ export interface FailedEvent {
 
 /** PutEvents rejected some events (FailedEntryCount > 0). The others were sent: see `eventIds`. */
 export class PutEventsFailedError extends EventProbeError {
-  override name = 'PutEventsFailedError';
   constructor(
     message: string,
     readonly failed: readonly FailedEvent[],

@@ -68,7 +68,6 @@ export interface AddDynamoDbStreamListenerOptions {
 
 /** The table has no stream, or one whose view type lacks the images asked for. Nothing was created. */
 export class StreamNotEnabledError extends InvalidInputError {
-  override name = 'StreamNotEnabledError';
   constructor(
     readonly table: string,
     /** The stream's view type (undefined when there is no stream). */

@@ -55,7 +55,6 @@ export interface AddS3ListenerOptions {
 
 /** The bucket does not send events to EventBridge. Nothing was created. */
 export class S3EventBridgeNotEnabledError extends InvalidInputError {
-  override name = 'S3EventBridgeNotEnabledError';
   constructor(
     readonly bucket: string,
     options: EventProbeErrorOptions = {},

@@ -76,7 +76,6 @@ export interface AddSnsListenerOptions {
 
 /** The topic does not exist (or is not visible to these credentials) in its region. */
 export class TopicNotFoundError extends InvalidInputError {
-  override name = 'TopicNotFoundError';
   constructor(
     readonly topicArn: string,
     options: EventProbeErrorOptions = {},
@@ -91,7 +90,6 @@ export class TopicNotFoundError extends InvalidInputError {
 
 /** The subscription to copy does not exist. */
 export class SubscriptionNotFoundError extends InvalidInputError {
-  override name = 'SubscriptionNotFoundError';
   constructor(
     readonly subscriptionArn: string,
     readonly topicArn: string,

@@ -171,7 +171,6 @@ export const getTraceTree = async (
 
 /** retryGetTraceTreeUntil ran out of time. Carries the last tree seen and the last failure. */
 export class TraceAssertionTimeoutError extends TimeoutError {
-  override name = 'TraceAssertionTimeoutError';
   constructor(
     message: string,
     timeoutMs: number,
