@@ -244,21 +244,25 @@ export class DeadLettersError extends EventProbeError {
   }
 }
 
+/** A failure a function's log shows. */
+export interface FunctionLogFailure {
+  /** `error`: the handler threw or rejected; `timeout`: `Task timed out`; `runtime`: the runtime failed (Runtime.*, exits). */
+  readonly kind: 'error' | 'timeout' | 'runtime';
+  readonly requestId: string | undefined;
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly stackTrace: readonly string[];
+  readonly timestamp: number;
+  readonly logStreamName: string;
+}
+
 /** A function's log shows errors or timeouts that were expected not to happen. */
 export class FunctionLogErrorsError extends EventProbeError {
   constructor(
     message: string,
     readonly logGroupName: string,
     /** Each failure found, with its kind, request id, error type and message. */
-    readonly errors: readonly {
-      readonly kind: 'error' | 'timeout' | 'runtime';
-      readonly requestId: string | undefined;
-      readonly errorType: string;
-      readonly errorMessage: string;
-      readonly stackTrace: readonly string[];
-      readonly timestamp: number;
-      readonly logStreamName: string;
-    }[],
+    readonly errors: readonly FunctionLogFailure[],
     options: EventProbeErrorOptions = {},
   ) {
     super(message, options);

@@ -11,8 +11,9 @@ import {
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { FunctionError, FunctionLogErrorsError, InvalidInputError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, isNotFound, retry, sleep } from '../wait/index.js';
+import { createDeadline, isNotFound, retry, sendOptions, sleep } from '../wait/index.js';
 import { type FunctionLogFailure, failuresIn, type LogEvent, parseLogEvent } from './function-logs.js';
+import { nonEmpty, optionsObject } from './match.js';
 
 export type { FunctionLogFailure, LogEvent } from './function-logs.js';
 
@@ -49,22 +50,6 @@ export const tailEvents = (tail: string, at: number): LogEvent[] => {
 
 /** Pages read per poll at most (a poll never runs away on a busy log group). */
 const MAX_PAGES_PER_POLL = 20;
-
-const optionsObject = (options: unknown, fn: string): void => {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(`${fn} takes an options object.`, 'options');
-  }
-};
-
-const nonEmpty = (value: unknown, option: string): string => {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidInputError(
-      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
-      option,
-    );
-  }
-  return value;
-};
 
 const decode = (bytes: Uint8Array | undefined): unknown => {
   const body = new TextDecoder().decode(bytes ?? new Uint8Array());
@@ -108,7 +93,7 @@ export const invoke = async <T = unknown>(lambda: LambdaClient, options: InvokeO
     ...(options.qualifier !== undefined ? { Qualifier: options.qualifier } : {}),
   });
   const { signal } = options;
-  const out = await retry(() => lambda.send(command, signal ? { abortSignal: signal } : {}), { signal });
+  const out = await retry(() => lambda.send(command, sendOptions(signal)), { signal });
   const result = decode(out.Payload);
   const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
   const onLogEvents = hookOf(options);

@@ -62,6 +62,17 @@ export const stringOption = (value: unknown, option: string, pattern: RegExp, wh
   return value;
 };
 
+/** A string option that is not empty (nor only blanks). */
+export const nonEmpty = (value: unknown, option: string): string => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidInputError(
+      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
+      option,
+    );
+  }
+  return value;
+};
+
 export interface PollOptions {
   readonly timeout: number;
   /** The option the time limit came from (`timeout` or `within`), for its validation message. */

@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeadLettersError, InvalidInputError, QueueNotDrainedError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, retry, sleep, throwIfAborted } from '../wait/index.js';
+import { createDeadline, retry, sendOptions, sleep, throwIfAborted } from '../wait/index.js';
+import { nonEmpty, optionsObject } from './match.js';
 
 const debug = debuglog('eventprobe');
 
@@ -22,25 +23,6 @@ const debug = debuglog('eventprobe');
 const PEEK_VISIBILITY_SECONDS = 10;
 /** Receives per scan at most (10 messages each). */
 const MAX_PEEK_ROUNDS = 100;
-
-const sendOptions = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
-  signal ? { abortSignal: signal } : {};
-
-const optionsObject = (options: unknown, fn: string): void => {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(`${fn} takes an options object.`, 'options');
-  }
-};
-
-const nonEmpty = (value: unknown, option: string): string => {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidInputError(
-      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
-      option,
-    );
-  }
-  return value;
-};
 
 /** Where a queue is: exactly one of `queueUrl` and `queueName`. */
 export interface QueueRef {

@@ -10,7 +10,7 @@ import { type EventProbeErrorOptions, InvalidInputError, ListenerSetupError } fr
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import { runSetup, type SetupStep } from '../setup/engine.js';
-import { errorName } from '../wait/index.js';
+import { errorName, sendOptions } from '../wait/index.js';
 import { errorMessage } from './errors.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
@@ -318,7 +318,7 @@ const readDelivery = async (
   v: Validated,
   signal: AbortSignal | undefined,
 ): Promise<Delivery> => {
-  const sendOpts = signal ? { abortSignal: signal } : {};
+  const sendOpts = sendOptions(signal);
   const [topicOut, subOut] = await Promise.allSettled([
     sns.send(new GetTopicAttributesCommand({ TopicArn: v.topicArn }), sendOpts),
     v.subscriptionArn === undefined
@@ -377,7 +377,6 @@ const snsSteps = (
     createdAt: new Date(ctx.clock.now()),
     userTags: v.tags,
   });
-  const sendOpts = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
   return [
     {
       name: 'CreateQueue',
@@ -388,7 +387,7 @@ const snsSteps = (
             Attributes: listenerQueueAttributes('sns.amazonaws.com', queueArn as string, v.topicArn),
             tags,
           }),
-          sendOpts(signal),
+          sendOptions(signal),
         );
         record.update({ queueUrl: out.QueueUrl as string });
       },
@@ -412,7 +411,7 @@ const snsSteps = (
               ...(delivery.raw ? { RawMessageDelivery: 'true' } : {}),
             },
           }),
-          sendOpts(signal),
+          sendOptions(signal),
         );
         // SQS subscriptions are confirmed at once, and ReturnSubscriptionArn makes SNS return the ARN.
         record.update({ subscriptionArn: subscribed.SubscriptionArn as string });
