@@ -2,6 +2,7 @@ import { globalArn } from '../../core/arn.js';
 import { str, stringList, strMap } from '../../core/coerce.js';
 import type { OpContext, Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { cursorToken, readCursorToken } from '../../core/paging.js';
 import { sqsError } from './errors.js';
 import { type MessageAttributeValue, md5OfAttributes } from './md5.js';
 import {
@@ -370,16 +371,15 @@ const queueNamePage = (names: readonly string[], input: Input): { page: string[]
     'MaxResults must be an integer between 1 and 1000.',
   );
   const token = str(input.NextToken);
-  let after = '';
-  if (token !== undefined && token !== '') {
-    after = Buffer.from(token, 'base64').toString('utf8');
-    if (!after.startsWith('eprq1 ')) throw sqsError.invalidParameterValue('Invalid NextToken value.');
-    after = after.slice('eprq1 '.length);
-  }
+  const cursor =
+    token === undefined || token === ''
+      ? {}
+      : readCursorToken(token, () => sqsError.invalidParameterValue('Invalid NextToken value.'));
+  const after = str(cursor.after) ?? '';
   const remaining = names.filter((n) => n > after).sort();
   const page = remaining.slice(0, max);
   return maxGiven && remaining.length > page.length
-    ? { page, nextToken: Buffer.from(`eprq1 ${page[page.length - 1]}`, 'utf8').toString('base64') }
+    ? { page, nextToken: cursorToken({ after: page[page.length - 1] }) }
     : { page };
 };
 
