@@ -13,7 +13,7 @@ import { FunctionError, FunctionLogErrorsError, InvalidInputError, TimeoutError 
 import { positiveNumber } from '../validate.js';
 import { createDeadline, isNotFound, retry, sendOptions, sleep } from '../wait/index.js';
 import { type FunctionLogFailure, failuresIn, type LogEvent, parseLogEvent } from './function-logs.js';
-import { nonEmpty, optionsObject } from './match.js';
+import { nonEmpty, optionsObject, runMatch } from './match.js';
 
 export type { FunctionLogFailure, LogEvent } from './function-logs.js';
 
@@ -193,15 +193,6 @@ export interface WaitForLogsOptions extends LogGroupRef {
   readonly signal?: AbortSignal;
 }
 
-const passes = (match: ((e: LogEvent) => unknown) | undefined, e: LogEvent): boolean => {
-  if (!match) return true;
-  try {
-    return match(e) !== false;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Waits until `count` log events (that pass `filterPattern` and `match`) exist; returns them in time
  * order, each with its request id, level and JSON body parsed.
@@ -228,7 +219,7 @@ export const waitForLogs = async (
   };
   const seen = new Map<string, LogEvent>();
   const matching = (): LogEvent[] =>
-    [...seen.values()].filter((e) => passes(options.match, e)).sort((a, b) => a.timestamp - b.timestamp);
+    [...seen.values()].filter((e) => runMatch(options.match, e).ok).sort((a, b) => a.timestamp - b.timestamp);
   const deadline = createDeadline(options.timeout, options.signal);
   try {
     for (;;) {

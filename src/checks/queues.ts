@@ -15,7 +15,7 @@ import {
 import { DeadLettersError, InvalidInputError, QueueNotDrainedError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
 import { createDeadline, retry, sendOptions, sleep, throwIfAborted } from '../wait/index.js';
-import { nonEmpty, optionsObject } from './match.js';
+import { nonEmpty, optionsObject, runMatch } from './match.js';
 
 const debug = debuglog('eventprobe');
 
@@ -179,15 +179,6 @@ export interface DeadLetterWatch {
   expectNone(options?: ExpectNoDeadLettersOptions): Promise<void>;
 }
 
-const passes = (match: ((m: DeadLetterMessage) => unknown) | undefined, m: DeadLetterMessage): boolean => {
-  if (!match) return true;
-  try {
-    return match(m) !== false;
-  } catch {
-    return false;
-  }
-};
-
 /** The dead-letter queue's URL named by a source queue's RedrivePolicy. */
 const deadLetterUrlOf = async (sqs: SQSClient, sourceUrl: string, signal?: AbortSignal): Promise<string> => {
   const command = new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['RedrivePolicy'] });
@@ -258,13 +249,13 @@ export const watchDeadLetters = async (
       try {
         for (;;) {
           seen = await scan(deadline.signal);
-          const matched = seen.filter((m) => passes(o.match, m));
+          const matched = seen.filter((m) => runMatch(o.match, m).ok);
           if (matched.length >= count) return matched;
           await sleep(Math.min(interval, deadline.remaining()), deadline.signal);
         }
       } catch (error) {
         if (!deadline.timedOut) throw error;
-        const matched = seen.filter((m) => passes(o.match, m)).length;
+        const matched = seen.filter((m) => runMatch(o.match, m).ok).length;
         throw new TimeoutError(
           `${matched} of ${count} dead-letter messages arrived in ${deadLetterQueueUrl} within ${o.timeout} ms (${seen.length} new in all${seen.length ? `: ${describe(seen)}` : ''}).`,
           o.timeout,
