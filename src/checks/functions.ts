@@ -13,7 +13,7 @@ import { FunctionError, FunctionLogErrorsError, InvalidInputError, TimeoutError 
 import { positiveNumber } from '../validate.js';
 import { createDeadline, isNotFound, retry, sendOptions, sleep } from '../wait/index.js';
 import { type FunctionLogFailure, failuresIn, type LogEvent, parseLogEvent } from './function-logs.js';
-import { nonEmpty, optionsObject, runMatch } from './match.js';
+import { exactlyOne, nonEmpty, optionsObject, runMatch } from './match.js';
 
 export type { FunctionLogFailure, LogEvent } from './function-logs.js';
 
@@ -126,13 +126,8 @@ export interface LogGroupRef {
 }
 
 const logGroupOf = (ref: LogGroupRef, fn: string): string => {
-  const keys = ['functionName', 'logGroupName'];
-  const given = keys.filter((k) => (ref as Record<string, unknown>)[k] !== undefined);
-  if (given.length !== 1) {
-    throw new InvalidInputError(`${fn} takes exactly one of ${keys.join(', ')}.`, 'functionName');
-  }
-  if (ref.logGroupName !== undefined) return nonEmpty(ref.logGroupName, 'logGroupName');
-  const name = nonEmpty(ref.functionName, 'functionName');
+  const [key, name] = exactlyOne(ref, ['functionName', 'logGroupName'], fn);
+  if (key === 'logGroupName') return name;
   // An ARN (arn:aws:lambda:region:account:function:name[:qualifier]) names the function in field 6.
   return `/aws/lambda/${name.startsWith('arn:') ? (name.split(':')[6] ?? name) : name}`;
 };

@@ -15,7 +15,7 @@ import {
 import { DeadLettersError, InvalidInputError, QueueNotDrainedError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
 import { createDeadline, retry, sendOptions, sleep, throwIfAborted } from '../wait/index.js';
-import { nonEmpty, optionsObject, runMatch } from './match.js';
+import { exactlyOne, optionsObject, runMatch } from './match.js';
 
 const debug = debuglog('eventprobe');
 
@@ -34,17 +34,7 @@ export interface QueueRef {
 
 /** Validates a {@link QueueRef} (exactly one of url and name, non-empty). */
 const queueRef = (options: QueueRef, fn: string, extra: readonly string[] = []): QueueRef => {
-  const given = ['queueUrl', 'queueName', ...extra].filter(
-    (k) => (options as Record<string, unknown>)[k] !== undefined,
-  );
-  if (given.length !== 1) {
-    throw new InvalidInputError(
-      `${fn} takes exactly one of ${['queueUrl', 'queueName', ...extra].join(', ')}; got ${given.length === 0 ? 'none' : given.join(' and ')}.`,
-      given[1] ?? 'queueUrl',
-    );
-  }
-  const key = given[0] as string;
-  nonEmpty((options as Record<string, unknown>)[key], key);
+  exactlyOne(options, ['queueUrl', 'queueName', ...extra], fn);
   return options;
 };
 
