@@ -125,6 +125,14 @@ export {
   type PutEventsOptions,
   putEvents,
 } from './events/put-events.js';
+export type { CreatedQueue, CreateQueueOptions } from './fixtures/queues.js';
+export type {
+  CreatedTable,
+  CreateTableOptions,
+  KeyAttribute,
+  TableCapacity,
+  TableStreamView,
+} from './fixtures/tables.js';
 export {
   type AddDynamoDbStreamListenerOptions,
   type DynamoDbStreamEvent,

@@ -57,6 +57,7 @@ import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
+import { type CreatedTable, type CreateTableOptions, createTable } from './fixtures/tables.js';
 import {
   type AddDynamoDbStreamListenerOptions,
   createDynamoDbStreamListener,
@@ -256,6 +257,13 @@ export interface Probe extends AsyncDisposable {
    * IAM: sqs:CreateQueue, sqs:TagQueue, sqs:GetQueueAttributes (removal: sqs:ListQueueTags, sqs:DeleteQueue).
    */
   createQueue(options?: CreateQueueOptions): Promise<CreatedQueue>;
+  /**
+   * Creates a DynamoDB table for this run (on demand unless `billing`; a stream, time to live on request) and waits
+   * until it is ACTIVE; `cleanup()` and `sweep()` delete it and wait until it is gone.
+   * IAM: dynamodb:CreateTable, dynamodb:TagResource, dynamodb:DescribeTable (+ dynamodb:UpdateTimeToLive);
+   * removal dynamodb:ListTagsOfResource, dynamodb:DeleteTable.
+   */
+  createTable(options: CreateTableOptions): Promise<CreatedTable>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -499,6 +507,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createQueue: async (queueOptions) => {
       open('createQueue');
       return createQueue(ctx, queueOptions);
+    },
+    createTable: async (tableOptions) => {
+      open('createTable');
+      return createTable(ctx, tableOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

@@ -53,6 +53,8 @@ interface World {
   eventBridge?: Handlers;
   tagging?: Handlers;
   sns?: Handlers;
+  /** Fixtures' services: empty listings unless a test says otherwise. */
+  dynamoDb?: Handlers;
 }
 
 /** Handlers of a world with one managed listener, overridable per operation. */
@@ -83,6 +85,7 @@ const world = (over: World = {}): Required<World> => ({
     Unsubscribe: () => ({}),
     ...over.sns,
   },
+  dynamoDb: { ListTables: () => ({ TableNames: [] }), ...over.dynamoDb },
 });
 
 const setup = (over: World = {}) => {
@@ -95,6 +98,7 @@ const setup = (over: World = {}) => {
       eventBridge: fake(w.eventBridge, log) as never,
       tagging: fake(w.tagging, log) as never,
       sns: fake(w.sns, log) as never,
+      dynamoDb: fake(w.dynamoDb, log) as never,
     },
   });
   const ctx: ProbeContext = {

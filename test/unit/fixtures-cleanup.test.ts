@@ -1,0 +1,328 @@
+import { describe, expect, it } from 'vitest';
+import { discoverFixtures, removeFixture, removeFoundFixtures } from '../../src/cleanup/fixtures/index.js';
+import { arnPart, isGone } from '../../src/cleanup/fixtures/ops.js';
+import { tableOps } from '../../src/cleanup/fixtures/table.js';
+import { sweep } from '../../src/cleanup/index.js';
+import { DEFAULT_RETRY, type RemovalEnv } from '../../src/cleanup/remove.js';
+import { ClientSet, type ProbeClients } from '../../src/config.js';
+import type { ListenerContext } from '../../src/context.js';
+import { CleanupError, InvalidInputError } from '../../src/errors.js';
+import { checkBoolean, checkOptions } from '../../src/fixtures/common.js';
+import { createTable } from '../../src/fixtures/tables.js';
+import type { ListenerResources } from '../../src/resources/listener-resources.js';
+import { resourceTags } from '../../src/resources/tags.js';
+
+/**
+ * Fixture cleanup and creation against fake SDK clients: the answers AWS gives while a resource is
+ * being created or deleted, refusals, failures, without a server.
+ */
+type Handler = (input: Record<string, unknown>) => unknown;
+type Handlers = Record<string, Handler>;
+
+const fake = (handlers: Handlers, log: string[]) => ({
+  send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const op = command.constructor.name.replace(/Command$/, '');
+    log.push(op);
+    const handler = handlers[op];
+    if (!handler) throw new Error(`unexpected call ${op}`);
+    return handler(command.input);
+  },
+});
+
+const awsError = (name: string, status = 400): Error =>
+  Object.assign(new Error(`${name} (fake)`), { name, $metadata: { httpStatusCode: status } });
+const fail =
+  (name: string, status = 400): Handler =>
+  () => {
+    throw awsError(name, status);
+  };
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+const ID = 'l000000000000001';
+const NAME = `eventprobe-${ID}`;
+const TABLE_ARN = `arn:aws:dynamodb:us-east-1:123456789012:table/${NAME}`;
+const TAGS = resourceTags({
+  listenerId: ID,
+  runId: 'old',
+  createdAt: new Date(NOW - 7_200_000),
+  userTags: {},
+});
+const TAG_LIST = Object.entries(TAGS).map(([Key, Value]) => ({ Key, Value }));
+
+/** A sequence of answers, the last one repeated. */
+const answers = (...steps: Handler[]): Handler => {
+  let i = 0;
+  return (input) => (steps[Math.min(i++, steps.length - 1)] as Handler)(input);
+};
+
+const clientsOf = (services: Partial<Record<keyof ProbeClients, Handlers>>, log: string[]): ClientSet =>
+  new ClientSet({
+    region: 'us-east-1',
+    clients: Object.fromEntries(
+      Object.entries(services).map(([name, handlers]) => [name, fake(handlers, log)]),
+    ) as never,
+  });
+
+const envOf = (clients: ClientSet, checks = 3): RemovalEnv => ({
+  clients,
+  signal: undefined,
+  limits: { sqs: (t) => t(), eventBridge: (t) => t(), sns: (t) => t() },
+  retry: { ...DEFAULT_RETRY, attempts: 1 },
+  goneWait: { checks, delayMs: 1, maxDelayMs: 2 },
+});
+
+const table: ListenerResources = { listenerId: ID, kind: 'table', region: 'us-east-1', tableName: NAME };
+const active = () => ({ Table: { TableName: NAME, TableArn: TABLE_ARN, TableStatus: 'ACTIVE' } });
+const tagged = () => ({ Tags: TAG_LIST });
+
+describe('removing a table', () => {
+  it('waits while it is being created or deleted, then deletes it', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          ListTagsOfResource: tagged,
+          DescribeTable: answers(
+            active,
+            active,
+            active,
+            () => ({ Table: { TableStatus: 'DELETING' } }),
+            fail('ResourceNotFoundException'),
+          ),
+          DeleteTable: answers(fail('ResourceInUseException'), () => ({})),
+        },
+      },
+      log,
+    );
+    const outcome = await removeFixture(envOf(clients, 10), table);
+    expect(outcome).toEqual({
+      removed: [{ kind: 'table', resource: NAME, listenerId: ID }],
+      failures: [],
+    });
+    expect(log).toEqual([
+      'DescribeTable',
+      'ListTagsOfResource',
+      'DescribeTable',
+      'DeleteTable',
+      'DescribeTable',
+      'DeleteTable',
+      'DescribeTable',
+      'DescribeTable',
+    ]);
+  });
+
+  it('says what is still there after the last check', async () => {
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          ListTagsOfResource: tagged,
+          DescribeTable: answers(active, () => ({ Table: { TableStatus: 'DELETING' } })),
+          DeleteTable: () => ({}),
+        },
+      },
+      [],
+    );
+    const { failures } = await removeFixture(envOf(clients, 3), {
+      listenerId: ID,
+      kind: 'table',
+      region: 'us-east-1',
+      tableArn: TABLE_ARN,
+    });
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0]?.error)).toMatch(
+      /DynamoDB table eventprobe-l0+1 was deleted but still existed after 3 checks/,
+    );
+  });
+
+  it('refuses a table without the marker and reports other errors; an absent record does nothing', async () => {
+    const unmarked = clientsOf({ dynamoDb: { DescribeTable: active, ListTagsOfResource: () => ({}) } }, []);
+    const refused = await removeFixture(envOf(unmarked), table);
+    expect(String(refused.failures[0]?.error)).toMatch(/does not carry the tag eventprobe:managed=true/);
+    const denied = clientsOf({ dynamoDb: { DescribeTable: fail('AccessDeniedException') } }, []);
+    expect((await removeFixture(envOf(denied), table)).failures[0]?.resource).toBe(NAME);
+    const deleteDenied = clientsOf(
+      {
+        dynamoDb: {
+          DescribeTable: active,
+          ListTagsOfResource: tagged,
+          DeleteTable: fail('AccessDeniedException'),
+        },
+      },
+      [],
+    );
+    expect((await removeFixture(envOf(deleteDenied), table)).failures).toHaveLength(1);
+    const gone = clientsOf({ dynamoDb: { DescribeTable: fail('ResourceNotFoundException') } }, []);
+    expect((await removeFixture(envOf(gone), table)).removed).toHaveLength(1);
+    const log: string[] = [];
+    expect(
+      await removeFixture(envOf(clientsOf({}, log)), { listenerId: ID, kind: 'table', region: 'us-east-1' }),
+    ).toEqual({
+      removed: [],
+      failures: [],
+    });
+    expect(log).toEqual([]);
+  });
+
+  it('rethrows the caller abort', async () => {
+    const controller = new AbortController();
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          DescribeTable: () => {
+            controller.abort(new Error('stop'));
+            throw awsError('InternalFailure', 500);
+          },
+        },
+      },
+      [],
+    );
+    await expect(removeFixture({ ...envOf(clients), signal: controller.signal }, table)).rejects.toThrow(
+      'stop',
+    );
+  });
+});
+
+describe('discovering tables', () => {
+  it('pages ListTables, keeps the prefix, adds tagged ARNs, and reports failed reads but not vanished tables', async () => {
+    const other = 'eventprobe-l000000000000002';
+    const vanished = 'eventprobe-l000000000000003';
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          ListTables: (input) =>
+            input.ExclusiveStartTableName
+              ? { TableNames: [vanished, 'orders'] }
+              : { TableNames: [NAME], LastEvaluatedTableName: NAME },
+          DescribeTable: (input) => {
+            if (input.TableName === vanished) throw awsError('ResourceNotFoundException');
+            if (input.TableName === other) throw awsError('AccessDeniedException');
+            return { Table: { TableArn: `${TABLE_ARN.slice(0, -NAME.length)}${input.TableName}` } };
+          },
+          ListTagsOfResource: (input) =>
+            input.NextToken ? { Tags: TAG_LIST.slice(1) } : { Tags: TAG_LIST.slice(0, 1), NextToken: 't' },
+        },
+      },
+      [],
+    );
+    const arns = Promise.resolve([
+      `arn:aws:dynamodb:us-east-1:123456789012:table/${other}`,
+      'arn:aws:sqs:us-east-1:123456789012:eventprobe-x',
+    ]);
+    const found = await discoverFixtures(envOf(clients), arns);
+    expect(found.found.map((f) => [f.key, f.tags])).toEqual([[NAME, TAGS]]);
+    expect(found.failures.map((f) => f.resource)).toEqual([other]);
+  });
+
+  it('reports a failed listing, and sweep throws with it', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: { ListTables: fail('AccessDeniedException') },
+        sqs: { ListQueues: () => ({}) },
+        eventBridge: { ListEventBuses: () => ({ EventBuses: [] }) },
+        tagging: { GetResources: () => ({}) },
+      },
+      log,
+    );
+    const found = await discoverFixtures(envOf(clients), Promise.resolve([]));
+    expect(found.failures.map((f) => f.resource)).toEqual(['dynamodb:ListTables']);
+    const ctx = { clients, runId: 'now', tags: {}, clock: { now: () => NOW }, created: new Map() };
+    const error = await sweep(ctx, {
+      all: true,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CleanupError);
+    expect((error as CleanupError).failures.map((f) => f.resource)).toEqual(['dynamodb:ListTables']);
+  });
+});
+
+describe('fixture helpers', () => {
+  it('reads names from ARNs of the right service only', () => {
+    expect(arnPart(TABLE_ARN, 'dynamodb', ':table/')).toBe(NAME);
+    expect(arnPart(TABLE_ARN, 'kinesis', ':table/')).toBeUndefined();
+    expect(arnPart('arn:aws:dynamodb:us-east-1:1:table/', 'dynamodb', ':table/')).toBeUndefined();
+    expect(arnPart('arn:aws:dynamodb:us-east-1:1:global-table/x', 'dynamodb', ':table/')).toBeUndefined();
+    expect(arnPart('table/x', 'dynamodb', ':table/')).toBeUndefined();
+    expect(isGone(awsError('NoSuchBucket', 404))).toBe(true);
+    expect(isGone(awsError('AccessDenied', 403))).toBe(false);
+  });
+});
+
+describe('createTable', () => {
+  it('waits until the table is ACTIVE and its stream exists', async () => {
+    const log: string[] = [];
+    const records: ListenerResources[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          CreateTable: () => ({ TableDescription: { TableArn: TABLE_ARN, TableStatus: 'CREATING' } }),
+          DescribeTable: answers(
+            () => ({ Table: { TableStatus: 'CREATING' } }),
+            () => ({ Table: { TableStatus: 'ACTIVE' } }),
+            () => ({ Table: { TableStatus: 'ACTIVE', LatestStreamArn: `${TABLE_ARN}/stream/x` } }),
+          ),
+        },
+      },
+      log,
+    );
+    const ctx = {
+      clients,
+      runId: 'r',
+      tags: {},
+      clock: { now: () => NOW },
+      created: new Map(),
+      record: (r: ListenerResources) => records.push(r),
+    } as unknown as ListenerContext;
+    const made = await createTable(ctx, { partitionKey: { name: 'pk', type: 'S' }, stream: 'NEW_IMAGE' });
+    expect(made.streamArn).toBe(`${TABLE_ARN}/stream/x`);
+    expect(log).toEqual(['CreateTable', 'DescribeTable', 'DescribeTable', 'DescribeTable']);
+    expect(records.map((r) => r.tableArn)).toEqual([undefined, TABLE_ARN]);
+  });
+});
+
+describe('removing found fixtures', () => {
+  it('names each by its listener-id tag, else its name, else its key; a failure keeps it', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          DescribeTable: (input) => {
+            if (input.TableName === 'odd') throw awsError('AccessDeniedException');
+            throw awsError('ResourceNotFoundException');
+          },
+        },
+      },
+      log,
+    );
+    const report: Parameters<typeof removeFoundFixtures>[3] = { removed: [], failed: [] };
+    const done = await removeFoundFixtures(
+      envOf(clients),
+      'us-east-1',
+      [
+        { ops: tableOps, key: NAME, name: NAME, tags: {} },
+        { ops: tableOps, key: 'other', name: 'other', tags: { 'eventprobe:listener-id': 'lx' } },
+        { ops: tableOps, key: 'odd', name: 'odd', tags: {} },
+      ],
+      report,
+    );
+    expect([...done].sort()).toEqual([ID, 'lx']);
+    expect(report.removed.map((r) => [r.resource, r.listenerId])).toEqual([
+      [NAME, ID],
+      ['other', 'lx'],
+    ]);
+    expect(report.failed.map((f) => f.resource)).toEqual(['odd']);
+    expect(log.every((op) => op === 'DescribeTable')).toBe(true);
+  });
+});
+
+describe('fixture option checks', () => {
+  it('takes an options object (or nothing when optional) and booleans only', () => {
+    expect(() => checkOptions(undefined, 'f')).not.toThrow();
+    expect(() => checkOptions({}, 'f', true)).not.toThrow();
+    expect(() => checkOptions(undefined, 'f', true)).toThrow(/f takes an options object, got undefined/);
+    expect(() => checkOptions(null, 'f')).toThrow(/f takes an options object \(or nothing\), got null/);
+    expect(checkBoolean(undefined, 'x')).toBe(false);
+    expect(checkBoolean(true, 'x')).toBe(true);
+    expect(() => checkBoolean('yes', 'x')).toThrow(InvalidInputError);
+  });
+});
