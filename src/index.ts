@@ -126,6 +126,7 @@ export {
   putEvents,
 } from './events/put-events.js';
 export type { CreatedQueue, CreateQueueOptions } from './fixtures/queues.js';
+export type { CreatedStream, CreateStreamOptions } from './fixtures/streams.js';
 export type {
   CreatedTable,
   CreateTableOptions,

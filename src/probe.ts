@@ -57,6 +57,7 @@ import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
+import { type CreatedStream, type CreateStreamOptions, createStream } from './fixtures/streams.js';
 import { type CreatedTable, type CreateTableOptions, createTable } from './fixtures/tables.js';
 import {
   type AddDynamoDbStreamListenerOptions,
@@ -264,6 +265,13 @@ export interface Probe extends AsyncDisposable {
    * removal dynamodb:ListTagsOfResource, dynamodb:DeleteTable.
    */
   createTable(options: CreateTableOptions): Promise<CreatedTable>;
+  /**
+   * Creates a Kinesis data stream for this run (1 shard unless `shardCount` or `onDemand`) and waits
+   * until it is ACTIVE; `cleanup()` and `sweep()` delete it and wait until it is gone.
+   * IAM: kinesis:CreateStream, kinesis:AddTagsToStream, kinesis:DescribeStreamSummary;
+   * removal kinesis:ListTagsForStream, kinesis:DeleteStream.
+   */
+  createStream(options?: CreateStreamOptions): Promise<CreatedStream>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -511,6 +519,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createTable: async (tableOptions) => {
       open('createTable');
       return createTable(ctx, tableOptions);
+    },
+    createStream: async (streamOptions) => {
+      open('createStream');
+      return createStream(ctx, streamOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

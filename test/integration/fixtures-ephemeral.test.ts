@@ -12,6 +12,14 @@ import {
   ListTagsOfResourceCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListStreamsCommand,
+  ListTagsForStreamCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, InvalidInputError, type Probe } from '../../src/index.js';
 import { listenerIdFromName } from '../../src/resources/naming.js';
@@ -19,6 +27,7 @@ import { startTestAws, type TestAws } from '../support/aws.js';
 
 let aws: TestAws;
 let dynamoDb: DynamoDBClient;
+let kinesis: KinesisClient;
 const suite = `ephemeral-${Date.now().toString(36)}`;
 const probes: Probe[] = [];
 
@@ -42,11 +51,13 @@ const idOf = (name: string): string => listenerIdFromName(name) as string;
 beforeAll(async () => {
   aws = await startTestAws();
   dynamoDb = new DynamoDBClient(aws.clientConfig);
+  kinesis = new KinesisClient(aws.clientConfig);
 });
 
 afterAll(async () => {
   for (const p of probes) await p[Symbol.asyncDispose]();
   dynamoDb.destroy();
+  kinesis.destroy();
   await aws.close();
 });
 
@@ -176,5 +187,88 @@ describe('createTable', () => {
     }
     expect(p.context.created.size).toBe(0);
     expect(await tables()).toEqual(['eventprobe-l00000000000000t']);
+  });
+});
+
+const streams = async (): Promise<string[]> =>
+  (await kinesis.send(new ListStreamsCommand({}))).StreamNames?.filter((n) => n.startsWith('eventprobe-')) ??
+  [];
+
+const tagsOf = (tags: readonly { Key?: string | undefined; Value?: string | undefined }[] = []) =>
+  Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+
+describe('createStream', () => {
+  it('creates ACTIVE, tagged, usable streams (provisioned, on demand) and cleanup() deletes them', async () => {
+    const p = probe();
+    const one = await p.createStream();
+    const three = await p.createStream({ shardCount: 3 });
+    const onDemand = await p.createStream({ onDemand: true });
+    expect(new Set([one.streamName, three.streamName, onDemand.streamName]).size).toBe(3);
+    const summary = async (name: string) =>
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+    expect(await summary(one.streamName)).toMatchObject({
+      StreamARN: one.streamArn,
+      StreamStatus: 'ACTIVE',
+      OpenShardCount: 1,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+    expect((await summary(three.streamName))?.OpenShardCount).toBe(3);
+    expect((await summary(onDemand.streamName))?.StreamModeDetails?.StreamMode).toBe('ON_DEMAND');
+    const tags = await kinesis.send(new ListTagsForStreamCommand({ StreamName: one.streamName }));
+    expect(tagsOf(tags.Tags)).toMatchObject({
+      suite,
+      'eventprobe:managed': 'true',
+      'eventprobe:run-id': p.runId,
+      'eventprobe:listener-id': idOf(one.streamName),
+    });
+    await using listener = await p.addKinesisListener({ streamName: three.streamName });
+    await kinesis.send(
+      new PutRecordCommand({ StreamName: three.streamName, PartitionKey: 'k', Data: Buffer.from('{"n":1}') }),
+    );
+    expect((await listener.waitForEvent(() => true, { timeout: 10_000 })).data).toEqual({ n: 1 });
+
+    const report = await p.cleanup();
+    expect(
+      report.removed
+        .filter((r) => r.kind === 'stream')
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual([one.streamName, three.streamName, onDemand.streamName].sort());
+    expect(await streams()).toEqual([]);
+    expect(p.context.created.size).toBe(0);
+  });
+
+  it("sweep() deletes a crashed run's stream and leaves an unmarked look-alike", async () => {
+    const left = await crashed((p) => p.createStream());
+    const lookAlike = 'eventprobe-l00000000000000s';
+    await kinesis.send(new CreateStreamCommand({ StreamName: lookAlike, ShardCount: 1, Tags: { suite } }));
+    const report = await probe().sweep({ olderThan: 0 });
+    expect(report.removed).toEqual([
+      { kind: 'stream', resource: left.streamName, listenerId: idOf(left.streamName) },
+    ]);
+    expect(report.skipped).toContainEqual({
+      resource: lookAlike,
+      reason: expect.stringContaining('not created by eventprobe'),
+    });
+    expect(await streams()).toEqual([lookAlike]);
+  });
+
+  it('refuses bad options before creating anything', async () => {
+    const p = probe();
+    const bad: unknown[] = [
+      null,
+      'one',
+      { shardCount: 0 },
+      { shardCount: 1.5 },
+      { shardCount: 501 },
+      { onDemand: 'yes' },
+      { onDemand: true, shardCount: 2 },
+      { timeout: -1 },
+    ];
+    for (const options of bad) {
+      await expect(p.createStream(options as never)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(p.context.created.size).toBe(0);
+    expect(await streams()).toEqual(['eventprobe-l00000000000000s']);
   });
 });

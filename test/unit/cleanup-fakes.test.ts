@@ -55,6 +55,7 @@ interface World {
   sns?: Handlers;
   /** Fixtures' services: empty listings unless a test says otherwise. */
   dynamoDb?: Handlers;
+  kinesis?: Handlers;
 }
 
 /** Handlers of a world with one managed listener, overridable per operation. */
@@ -86,6 +87,7 @@ const world = (over: World = {}): Required<World> => ({
     ...over.sns,
   },
   dynamoDb: { ListTables: () => ({ TableNames: [] }), ...over.dynamoDb },
+  kinesis: { ListStreams: () => ({ StreamNames: [] }), ...over.kinesis },
 });
 
 const setup = (over: World = {}) => {
@@ -99,6 +101,7 @@ const setup = (over: World = {}) => {
       tagging: fake(w.tagging, log) as never,
       sns: fake(w.sns, log) as never,
       dynamoDb: fake(w.dynamoDb, log) as never,
+      kinesis: fake(w.kinesis, log) as never,
     },
   });
   const ctx: ProbeContext = {

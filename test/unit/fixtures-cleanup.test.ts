@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoverFixtures, removeFixture, removeFoundFixtures } from '../../src/cleanup/fixtures/index.js';
 import { arnPart, isGone } from '../../src/cleanup/fixtures/ops.js';
+import { streamOps } from '../../src/cleanup/fixtures/stream.js';
 import { tableOps } from '../../src/cleanup/fixtures/table.js';
 import { sweep } from '../../src/cleanup/index.js';
 import { DEFAULT_RETRY, type RemovalEnv } from '../../src/cleanup/remove.js';
@@ -8,6 +9,7 @@ import { ClientSet, type ProbeClients } from '../../src/config.js';
 import type { ListenerContext } from '../../src/context.js';
 import { CleanupError, InvalidInputError } from '../../src/errors.js';
 import { checkBoolean, checkOptions } from '../../src/fixtures/common.js';
+import { createStream } from '../../src/fixtures/streams.js';
 import { createTable } from '../../src/fixtures/tables.js';
 import type { ListenerResources } from '../../src/resources/listener-resources.js';
 import { resourceTags } from '../../src/resources/tags.js';
@@ -55,11 +57,20 @@ const answers = (...steps: Handler[]): Handler => {
   return (input) => (steps[Math.min(i++, steps.length - 1)] as Handler)(input);
 };
 
+/** Every fixture kind's listing, empty unless a test says otherwise. */
+const LISTINGS: Partial<Record<keyof ProbeClients, Handlers>> = {
+  dynamoDb: { ListTables: () => ({}) },
+  kinesis: { ListStreams: () => ({}) },
+};
+
 const clientsOf = (services: Partial<Record<keyof ProbeClients, Handlers>>, log: string[]): ClientSet =>
   new ClientSet({
     region: 'us-east-1',
     clients: Object.fromEntries(
-      Object.entries(services).map(([name, handlers]) => [name, fake(handlers, log)]),
+      [...new Set([...Object.keys(LISTINGS), ...Object.keys(services)])].map((name) => [
+        name,
+        fake({ ...LISTINGS[name as keyof ProbeClients], ...services[name as keyof ProbeClients] }, log),
+      ]),
     ) as never,
   });
 
@@ -324,5 +335,134 @@ describe('fixture option checks', () => {
     expect(checkBoolean(undefined, 'x')).toBe(false);
     expect(checkBoolean(true, 'x')).toBe(true);
     expect(() => checkBoolean('yes', 'x')).toThrow(InvalidInputError);
+  });
+});
+
+const STREAM_ARN = `arn:aws:kinesis:us-east-1:123456789012:stream/${NAME}`;
+const streamRecord: ListenerResources = {
+  listenerId: ID,
+  kind: 'stream',
+  region: 'us-east-1',
+  streamArn: STREAM_ARN,
+};
+const summary = (status: string) => () => ({
+  StreamDescriptionSummary: { StreamStatus: status, StreamARN: STREAM_ARN },
+});
+const pagedTags = (input: Record<string, unknown>) =>
+  input.ExclusiveStartTagKey
+    ? { Tags: TAG_LIST.slice(1), HasMoreTags: false }
+    : { Tags: TAG_LIST.slice(0, 1), HasMoreTags: true };
+
+const ctxOf = (clients: ClientSet, records: ListenerResources[]) =>
+  ({
+    clients,
+    runId: 'r',
+    tags: {},
+    clock: { now: () => NOW },
+    created: new Map(),
+    record: (r: ListenerResources) => records.push(r),
+  }) as unknown as ListenerContext;
+
+describe('streams', () => {
+  it('removal reads paged tags, waits while the stream is busy or deleting, deletes it once', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        kinesis: {
+          ListTagsForStream: pagedTags,
+          DescribeStreamSummary: answers(
+            summary('CREATING'),
+            summary('ACTIVE'),
+            summary('DELETING'),
+            fail('ResourceNotFoundException'),
+          ),
+          DeleteStream: answers(fail('ResourceInUseException'), (input) => {
+            expect(input).toEqual({ StreamName: NAME, EnforceConsumerDeletion: true });
+            return {};
+          }),
+        },
+      },
+      log,
+    );
+    expect(await removeFixture(envOf(clients, 10), streamRecord)).toEqual({
+      removed: [{ kind: 'stream', resource: NAME, listenerId: ID }],
+      failures: [],
+    });
+    expect(log).toEqual([
+      'ListTagsForStream',
+      'ListTagsForStream',
+      'DescribeStreamSummary',
+      'DeleteStream',
+      'DescribeStreamSummary',
+      'DeleteStream',
+      'DescribeStreamSummary',
+      'DescribeStreamSummary',
+    ]);
+  });
+
+  it('removal reports a refused deletion; discovery pages ListStreams and adds tagged ARNs', async () => {
+    const denied = clientsOf(
+      {
+        kinesis: {
+          ListTagsForStream: () => ({ Tags: TAG_LIST }),
+          DescribeStreamSummary: summary('ACTIVE'),
+          DeleteStream: fail('AccessDeniedException'),
+        },
+      },
+      [],
+    );
+    expect((await removeFixture(envOf(denied), streamRecord)).failures.map((f) => f.resource)).toEqual([
+      NAME,
+    ]);
+    const other = 'eventprobe-l000000000000002';
+    const clients = clientsOf(
+      {
+        dynamoDb: { ListTables: () => ({}) },
+        kinesis: {
+          ListStreams: (input) =>
+            input.NextToken
+              ? { StreamNames: ['orders'], HasMoreStreams: false }
+              : { StreamNames: [NAME], HasMoreStreams: true, NextToken: 'n' },
+          ListTagsForStream: () => ({ Tags: TAG_LIST }),
+        },
+      },
+      [],
+    );
+    const found = await discoverFixtures(
+      envOf(clients),
+      Promise.resolve([`arn:aws:kinesis:us-east-1:123456789012:stream/${other}`]),
+    );
+    expect(found.found.map((f) => [f.ops.kind, f.key]).sort()).toEqual([
+      ['stream', NAME],
+      ['stream', other],
+    ]);
+    expect(streamOps.keyOf({ listenerId: ID, kind: 'stream', region: 'us-east-1' })).toBeUndefined();
+  });
+
+  it('createStream waits until ACTIVE and takes "in use" after a failed attempt as its own stream', async () => {
+    const log: string[] = [];
+    const records: ListenerResources[] = [];
+    const clients = clientsOf(
+      {
+        kinesis: {
+          CreateStream: answers(fail('InternalFailure', 500), (input) => {
+            expect(input).toMatchObject({ StreamName: expect.stringMatching(/^eventprobe-/), ShardCount: 2 });
+            throw awsError('ResourceInUseException');
+          }),
+          DescribeStreamSummary: answers(summary('CREATING'), summary('ACTIVE')),
+        },
+      },
+      log,
+    );
+    const made = await createStream(ctxOf(clients, records), { shardCount: 2 });
+    expect(made.streamArn).toBe(STREAM_ARN);
+    expect(log).toEqual(['CreateStream', 'CreateStream', 'DescribeStreamSummary', 'DescribeStreamSummary']);
+    expect(records.map((r) => r.streamArn)).toEqual([undefined, STREAM_ARN]);
+    const refused = clientsOf({ kinesis: { CreateStream: fail('LimitExceededException') } }, []);
+    await expect(
+      createStream(ctxOf(refused, []), { onDemand: true, signal: AbortSignal.abort(new Error('stop')) }),
+    ).rejects.toThrow();
+    const denied = clientsOf({ kinesis: { CreateStream: fail('AccessDeniedException') } }, []);
+    await expect(createStream(ctxOf(denied, []))).rejects.toThrow(/AccessDeniedException/);
   });
 });
