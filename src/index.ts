@@ -134,6 +134,7 @@ export type {
   TableCapacity,
   TableStreamView,
 } from './fixtures/tables.js';
+export type { CreatedTopic, CreateTopicOptions } from './fixtures/topics.js';
 export {
   type AddDynamoDbStreamListenerOptions,
   type DynamoDbStreamEvent,

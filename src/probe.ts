@@ -59,6 +59,7 @@ import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './event
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
 import { type CreatedStream, type CreateStreamOptions, createStream } from './fixtures/streams.js';
 import { type CreatedTable, type CreateTableOptions, createTable } from './fixtures/tables.js';
+import { type CreatedTopic, type CreateTopicOptions, createTopic } from './fixtures/topics.js';
 import {
   type AddDynamoDbStreamListenerOptions,
   createDynamoDbStreamListener,
@@ -272,6 +273,11 @@ export interface Probe extends AsyncDisposable {
    * removal kinesis:ListTagsForStream, kinesis:DeleteStream.
    */
   createStream(options?: CreateStreamOptions): Promise<CreatedStream>;
+  /**
+   * Creates an SNS topic for this run (FIFO with `fifo: true`); `cleanup()` and `sweep()` delete it.
+   * IAM: sns:CreateTopic, sns:TagResource; removal sns:ListTagsForResource, sns:DeleteTopic.
+   */
+  createTopic(options?: CreateTopicOptions): Promise<CreatedTopic>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -523,6 +529,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createStream: async (streamOptions) => {
       open('createStream');
       return createStream(ctx, streamOptions);
+    },
+    createTopic: async (topicOptions) => {
+      open('createTopic');
+      return createTopic(ctx, topicOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

@@ -20,6 +20,15 @@ import {
   ListTagsForStreamCommand,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
+import {
+  CreateTopicCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsCommand,
+  ListTagsForResourceCommand,
+  ListTopicsCommand,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, InvalidInputError, type Probe } from '../../src/index.js';
 import { listenerIdFromName } from '../../src/resources/naming.js';
@@ -28,6 +37,7 @@ import { startTestAws, type TestAws } from '../support/aws.js';
 let aws: TestAws;
 let dynamoDb: DynamoDBClient;
 let kinesis: KinesisClient;
+let sns: SNSClient;
 const suite = `ephemeral-${Date.now().toString(36)}`;
 const probes: Probe[] = [];
 
@@ -52,12 +62,14 @@ beforeAll(async () => {
   aws = await startTestAws();
   dynamoDb = new DynamoDBClient(aws.clientConfig);
   kinesis = new KinesisClient(aws.clientConfig);
+  sns = new SNSClient(aws.clientConfig);
 });
 
 afterAll(async () => {
   for (const p of probes) await p[Symbol.asyncDispose]();
   dynamoDb.destroy();
   kinesis.destroy();
+  sns.destroy();
   await aws.close();
 });
 
@@ -270,5 +282,81 @@ describe('createStream', () => {
     }
     expect(p.context.created.size).toBe(0);
     expect(await streams()).toEqual(['eventprobe-l00000000000000s']);
+  });
+});
+
+const topics = async (): Promise<string[]> =>
+  ((await sns.send(new ListTopicsCommand({}))).Topics ?? [])
+    .map((t) => t.TopicArn?.split(':')[5] ?? '')
+    .filter((n) => n.startsWith('eventprobe-'));
+
+describe('createTopic', () => {
+  it('creates tagged, usable topics (standard, FIFO) and cleanup() deletes them after their listeners', async () => {
+    const p = probe();
+    const standard = await p.createTopic();
+    const fifo = await p.createTopic({ fifo: true });
+    expect(standard.topicName).toMatch(/^eventprobe-l[0-9a-z]{15}$/);
+    expect(fifo.topicName).toMatch(/^eventprobe-l[0-9a-z]{15}\.fifo$/);
+    expect(standard.topicArn.endsWith(`:${standard.topicName}`)).toBe(true);
+    const attributes = await sns.send(new GetTopicAttributesCommand({ TopicArn: fifo.topicArn }));
+    expect(attributes.Attributes).toMatchObject({ FifoTopic: 'true', ContentBasedDeduplication: 'true' });
+    const tags = await sns.send(new ListTagsForResourceCommand({ ResourceArn: standard.topicArn }));
+    expect(tagsOf(tags.Tags)).toMatchObject({
+      suite,
+      'eventprobe:managed': 'true',
+      'eventprobe:run-id': p.runId,
+      'eventprobe:listener-id': idOf(standard.topicName),
+    });
+    const listener = await p.addSnsListener({ topicArn: standard.topicArn });
+    await sns.send(new PublishCommand({ TopicArn: standard.topicArn, Message: '{"n":2}' }));
+    expect((await listener.waitForEvent(() => true, { timeout: 10_000 })).message).toEqual({ n: 2 });
+
+    const report = await p.cleanup();
+    const kinds = report.removed.map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'topic')).toHaveLength(2);
+    // The listener's subscription and queue went before the topic.
+    expect(kinds.indexOf('subscription')).toBeLessThan(kinds.indexOf('topic'));
+    expect(
+      report.removed
+        .filter((r) => r.kind === 'topic')
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual([standard.topicArn, fifo.topicArn].sort());
+    expect(await topics()).toEqual([]);
+    expect((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).toEqual([]);
+  });
+
+  it("sweep() deletes a crashed run's topics and leaves an unmarked look-alike", async () => {
+    const left = await crashed((p) => p.createTopic());
+    const leftFifo = await crashed((p) => p.createTopic({ fifo: true }));
+    const lookAlike = 'eventprobe-l00000000000000p';
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: lookAlike, Tags: [{ Key: 'suite', Value: suite }] }),
+    );
+    const report = await probe().sweep({ olderThan: 0 });
+    expect([...report.removed].sort((a, b) => a.resource.localeCompare(b.resource))).toEqual(
+      [
+        { kind: 'topic', resource: left.topicArn, listenerId: idOf(left.topicName) },
+        {
+          kind: 'topic',
+          resource: leftFifo.topicArn,
+          listenerId: idOf(leftFifo.topicName.replace('.fifo', '')),
+        },
+      ].sort((a, b) => a.resource.localeCompare(b.resource)),
+    );
+    expect(report.skipped).toContainEqual({
+      resource: TopicArn,
+      reason: expect.stringContaining('not created by eventprobe'),
+    });
+    expect(await topics()).toEqual([lookAlike]);
+  });
+
+  it('refuses bad options before creating anything', async () => {
+    const p = probe();
+    for (const options of [null, 1, { fifo: 'true' }]) {
+      await expect(p.createTopic(options as never)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(p.context.created.size).toBe(0);
+    expect(await topics()).toEqual(['eventprobe-l00000000000000p']);
   });
 });

@@ -84,6 +84,8 @@ const world = (over: World = {}): Required<World> => ({
   sns: {
     ListSubscriptions: () => ({ Subscriptions: [] }),
     Unsubscribe: () => ({}),
+    ListTopics: () => ({ Topics: [] }),
+    ListTagsForResource: () => ({ Tags: [] }),
     ...over.sns,
   },
   dynamoDb: { ListTables: () => ({ TableNames: [] }), ...over.dynamoDb },

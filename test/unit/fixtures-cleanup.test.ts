@@ -3,6 +3,7 @@ import { discoverFixtures, removeFixture, removeFoundFixtures } from '../../src/
 import { arnPart, isGone } from '../../src/cleanup/fixtures/ops.js';
 import { streamOps } from '../../src/cleanup/fixtures/stream.js';
 import { tableOps } from '../../src/cleanup/fixtures/table.js';
+import { topicOps } from '../../src/cleanup/fixtures/topic.js';
 import { sweep } from '../../src/cleanup/index.js';
 import { DEFAULT_RETRY, type RemovalEnv } from '../../src/cleanup/remove.js';
 import { ClientSet, type ProbeClients } from '../../src/config.js';
@@ -61,6 +62,7 @@ const answers = (...steps: Handler[]): Handler => {
 const LISTINGS: Partial<Record<keyof ProbeClients, Handlers>> = {
   dynamoDb: { ListTables: () => ({}) },
   kinesis: { ListStreams: () => ({}) },
+  sns: { ListTopics: () => ({}) },
 };
 
 const clientsOf = (services: Partial<Record<keyof ProbeClients, Handlers>>, log: string[]): ClientSet =>
@@ -464,5 +466,50 @@ describe('streams', () => {
     ).rejects.toThrow();
     const denied = clientsOf({ kinesis: { CreateStream: fail('AccessDeniedException') } }, []);
     await expect(createStream(ctxOf(denied, []))).rejects.toThrow(/AccessDeniedException/);
+  });
+});
+
+describe('topics', () => {
+  const TOPIC = `arn:aws:sns:us-east-1:123456789012:${NAME}.fifo`;
+
+  it('are keyed by ARN, named without .fifo; subscriptions and other services are not topics', () => {
+    expect(topicOps.keyOfArn(TOPIC)).toBe(TOPIC);
+    expect(topicOps.keyOfArn(`${TOPIC}:0a1b`)).toBeUndefined();
+    expect(topicOps.keyOfArn('arn:aws:sqs:us-east-1:123456789012:q')).toBeUndefined();
+    expect(topicOps.keyOfArn('arn:aws:sns:us-east-1:123456789012:')).toBeUndefined();
+    expect(topicOps.nameOf(TOPIC)).toBe(NAME);
+    expect(topicOps.nameOf('odd')).toBe('odd');
+  });
+
+  it('discovery pages ListTopics by prefix; removal reads tags, deletes, and takes "not found" as gone', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        sns: {
+          ListTopics: (input) =>
+            input.NextToken
+              ? { Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:123456789012:orders' }, {}] }
+              : { Topics: [{ TopicArn: TOPIC }], NextToken: 'n' },
+          ListTagsForResource: () => ({ Tags: TAG_LIST }),
+          DeleteTopic: () => ({}),
+        },
+      },
+      log,
+    );
+    const found = await discoverFixtures(envOf(clients), Promise.resolve([]));
+    expect(found.found.map((f) => [f.key, f.name, f.tags])).toEqual([[TOPIC, NAME, TAGS]]);
+    const record: ListenerResources = { listenerId: ID, kind: 'topic', region: 'us-east-1', topicArn: TOPIC };
+    expect((await removeFixture(envOf(clients), record)).removed).toEqual([
+      { kind: 'topic', resource: TOPIC, listenerId: ID },
+    ]);
+    expect(log.filter((op) => op !== 'ListTopics' && op !== 'ListTables' && op !== 'ListStreams')).toEqual([
+      'ListTagsForResource',
+      'ListTagsForResource',
+      'DeleteTopic',
+    ]);
+    const gone = clientsOf({ sns: { ListTagsForResource: fail('ResourceNotFound', 404) } }, []);
+    expect((await removeFixture(envOf(gone), record)).removed).toHaveLength(1);
+    const unmarked = clientsOf({ sns: { ListTagsForResource: () => ({}) } }, []);
+    expect((await removeFixture(envOf(unmarked), record)).failures).toHaveLength(1);
   });
 });
