@@ -56,6 +56,7 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type CreatedEventBus, type CreateEventBusOptions, createEventBus } from './fixtures/event-buses.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
 import { type CreatedStream, type CreateStreamOptions, createStream } from './fixtures/streams.js';
 import { type CreatedTable, type CreateTableOptions, createTable } from './fixtures/tables.js';
@@ -278,6 +279,12 @@ export interface Probe extends AsyncDisposable {
    * IAM: sns:CreateTopic, sns:TagResource; removal sns:ListTagsForResource, sns:DeleteTopic.
    */
   createTopic(options?: CreateTopicOptions): Promise<CreatedTopic>;
+  /**
+   * Creates a custom EventBridge bus for this run; `cleanup()` and `sweep()` delete it after the
+   * listeners' rules on it. IAM: events:CreateEventBus, events:TagResource; removal
+   * events:DescribeEventBus, events:ListTagsForResource, events:DeleteEventBus.
+   */
+  createEventBus(options?: CreateEventBusOptions): Promise<CreatedEventBus>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -533,6 +540,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createTopic: async (topicOptions) => {
       open('createTopic');
       return createTopic(ctx, topicOptions);
+    },
+    createEventBus: async (busOptions) => {
+      open('createEventBus');
+      return createEventBus(ctx, busOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

@@ -13,6 +13,14 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  CreateEventBusCommand,
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ListTagsForResourceCommand as ListEventBridgeTagsCommand,
+  ListEventBusesCommand,
+  PutRuleCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
@@ -38,6 +46,7 @@ let aws: TestAws;
 let dynamoDb: DynamoDBClient;
 let kinesis: KinesisClient;
 let sns: SNSClient;
+let eventBridge: EventBridgeClient;
 const suite = `ephemeral-${Date.now().toString(36)}`;
 const probes: Probe[] = [];
 
@@ -63,6 +72,7 @@ beforeAll(async () => {
   dynamoDb = new DynamoDBClient(aws.clientConfig);
   kinesis = new KinesisClient(aws.clientConfig);
   sns = new SNSClient(aws.clientConfig);
+  eventBridge = new EventBridgeClient(aws.clientConfig);
 });
 
 afterAll(async () => {
@@ -70,6 +80,7 @@ afterAll(async () => {
   dynamoDb.destroy();
   kinesis.destroy();
   sns.destroy();
+  eventBridge.destroy();
   await aws.close();
 });
 
@@ -358,5 +369,85 @@ describe('createTopic', () => {
     }
     expect(p.context.created.size).toBe(0);
     expect(await topics()).toEqual(['eventprobe-l00000000000000p']);
+  });
+});
+
+const buses = async (): Promise<string[]> =>
+  ((await eventBridge.send(new ListEventBusesCommand({ NamePrefix: 'eventprobe-' }))).EventBuses ?? []).map(
+    (b) => b.Name ?? '',
+  );
+
+describe('createEventBus', () => {
+  it('creates a tagged, usable bus and cleanup() deletes it after the listener rules on it', async () => {
+    const p = probe();
+    const bus = await p.createEventBus();
+    const other = await p.createEventBus({});
+    expect(bus.eventBusName).toMatch(/^eventprobe-l[0-9a-z]{15}$/);
+    expect(other.eventBusName).not.toBe(bus.eventBusName);
+    const described = await eventBridge.send(new DescribeEventBusCommand({ Name: bus.eventBusName }));
+    expect(described.Arn).toBe(bus.eventBusArn);
+    const tags = await eventBridge.send(new ListEventBridgeTagsCommand({ ResourceARN: bus.eventBusArn }));
+    expect(tagsOf(tags.Tags)).toMatchObject({
+      suite,
+      'eventprobe:managed': 'true',
+      'eventprobe:run-id': p.runId,
+      'eventprobe:listener-id': idOf(bus.eventBusName),
+    });
+    const listener = await p.addListener({
+      eventBusName: bus.eventBusName,
+      eventPattern: { source: ['fx'] },
+    });
+    await p.putEvents([{ source: 'fx', 'detail-type': 'T', detail: { n: 3 } }], {
+      eventBusName: bus.eventBusName,
+    });
+    expect((await listener.waitForEvent(undefined, { timeout: 10_000 })).detail).toEqual({ n: 3 });
+
+    const report = await p.cleanup();
+    const kinds = report.removed.map((r) => r.kind);
+    expect(kinds.indexOf('rule')).toBeLessThan(kinds.indexOf('event-bus'));
+    expect(
+      report.removed
+        .filter((r) => r.kind === 'event-bus')
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual([bus.eventBusName, other.eventBusName].sort());
+    expect(await buses()).toEqual([]);
+  });
+
+  it("sweep() deletes a crashed run's bus (after its listener) and leaves an unmarked look-alike", async () => {
+    const left = await crashed(async (p) => {
+      const bus = await p.createEventBus();
+      await p.addListener({ eventBusName: bus.eventBusName, eventPattern: { source: ['fx'] } });
+      return bus;
+    });
+    const lookAlike = 'eventprobe-l00000000000000b';
+    await eventBridge.send(
+      new CreateEventBusCommand({ Name: lookAlike, Tags: [{ Key: 'suite', Value: suite }] }),
+    );
+    await eventBridge.send(
+      new PutRuleCommand({ Name: 'app-rule', EventBusName: lookAlike, EventPattern: '{"source":["x"]}' }),
+    );
+    const report = await probe().sweep({ olderThan: 0 });
+    const kinds = report.removed.map((r) => r.kind);
+    expect(kinds.sort()).toEqual(['event-bus', 'queue', 'rule']);
+    expect(report.removed.find((r) => r.kind === 'event-bus')).toEqual({
+      kind: 'event-bus',
+      resource: left.eventBusName,
+      listenerId: idOf(left.eventBusName),
+    });
+    expect(report.skipped).toContainEqual({
+      resource: lookAlike,
+      reason: expect.stringContaining('not created by eventprobe'),
+    });
+    expect(await buses()).toEqual([lookAlike]);
+  });
+
+  it('refuses bad options before creating anything', async () => {
+    const p = probe();
+    for (const options of [null, 'bus']) {
+      await expect(p.createEventBus(options as never)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(p.context.created.size).toBe(0);
+    expect(await buses()).toEqual(['eventprobe-l00000000000000b']);
   });
 });

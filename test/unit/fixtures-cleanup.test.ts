@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventBusOps } from '../../src/cleanup/fixtures/event-bus.js';
 import { discoverFixtures, removeFixture, removeFoundFixtures } from '../../src/cleanup/fixtures/index.js';
 import { arnPart, isGone } from '../../src/cleanup/fixtures/ops.js';
 import { streamOps } from '../../src/cleanup/fixtures/stream.js';
@@ -10,6 +11,7 @@ import { ClientSet, type ProbeClients } from '../../src/config.js';
 import type { ListenerContext } from '../../src/context.js';
 import { CleanupError, InvalidInputError } from '../../src/errors.js';
 import { checkBoolean, checkOptions } from '../../src/fixtures/common.js';
+import { createEventBus } from '../../src/fixtures/event-buses.js';
 import { createStream } from '../../src/fixtures/streams.js';
 import { createTable } from '../../src/fixtures/tables.js';
 import type { ListenerResources } from '../../src/resources/listener-resources.js';
@@ -63,6 +65,7 @@ const LISTINGS: Partial<Record<keyof ProbeClients, Handlers>> = {
   dynamoDb: { ListTables: () => ({}) },
   kinesis: { ListStreams: () => ({}) },
   sns: { ListTopics: () => ({}) },
+  eventBridge: { ListEventBuses: () => ({}) },
 };
 
 const clientsOf = (services: Partial<Record<keyof ProbeClients, Handlers>>, log: string[]): ClientSet =>
@@ -502,7 +505,7 @@ describe('topics', () => {
     expect((await removeFixture(envOf(clients), record)).removed).toEqual([
       { kind: 'topic', resource: TOPIC, listenerId: ID },
     ]);
-    expect(log.filter((op) => op !== 'ListTopics' && op !== 'ListTables' && op !== 'ListStreams')).toEqual([
+    expect(log.filter((op) => !/^List(Topics|Tables|Streams|EventBuses)$/.test(op))).toEqual([
       'ListTagsForResource',
       'ListTagsForResource',
       'DeleteTopic',
@@ -511,5 +514,67 @@ describe('topics', () => {
     expect((await removeFixture(envOf(gone), record)).removed).toHaveLength(1);
     const unmarked = clientsOf({ sns: { ListTagsForResource: () => ({}) } }, []);
     expect((await removeFixture(envOf(unmarked), record)).failures).toHaveLength(1);
+  });
+});
+
+describe('event buses', () => {
+  const BUS_ARN = `arn:aws:events:us-east-1:123456789012:event-bus/${NAME}`;
+
+  it('discovery pages ListEventBuses by prefix; removal reads tags by the ARN, deletes; not found is gone', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        eventBridge: {
+          ListEventBuses: (input) => {
+            expect(input.NamePrefix).toBe('eventprobe-');
+            return input.NextToken ? { EventBuses: [{}] } : { EventBuses: [{ Name: NAME }], NextToken: 'n' };
+          },
+          DescribeEventBus: () => ({ Name: NAME, Arn: BUS_ARN }),
+          ListTagsForResource: (input) => {
+            expect(input.ResourceARN).toBe(BUS_ARN);
+            return { Tags: TAG_LIST };
+          },
+          DeleteEventBus: answers(() => ({}), fail('ResourceNotFoundException')),
+        },
+      },
+      log,
+    );
+    const found = await discoverFixtures(envOf(clients), Promise.resolve([BUS_ARN]));
+    expect(found.found.map((f) => [f.ops.kind, f.key, f.tags])).toEqual([['event-bus', NAME, TAGS]]);
+    const record = eventBusOps.record(ID, 'us-east-1', NAME);
+    for (let i = 0; i < 2; i++) {
+      expect((await removeFixture(envOf(clients), record)).removed).toEqual([
+        { kind: 'event-bus', resource: NAME, listenerId: ID },
+      ]);
+    }
+    expect(log.filter((op) => op === 'DeleteEventBus')).toHaveLength(2);
+    const untagged = clientsOf(
+      { eventBridge: { DescribeEventBus: () => ({ Arn: BUS_ARN }), ListTagsForResource: () => ({}) } },
+      [],
+    );
+    expect((await removeFixture(envOf(untagged), record)).failures).toHaveLength(1);
+  });
+
+  it('createEventBus takes "already exists" after a failed attempt as its own bus', async () => {
+    const log: string[] = [];
+    const records: ListenerResources[] = [];
+    const clients = clientsOf(
+      {
+        eventBridge: {
+          CreateEventBus: answers(fail('ThrottlingException'), fail('ResourceAlreadyExistsException')),
+          DescribeEventBus: (input) => ({
+            Name: input.Name,
+            Arn: `arn:aws:events:us-east-1:1:event-bus/${input.Name}`,
+          }),
+        },
+      },
+      log,
+    );
+    const bus = await createEventBus(ctxOf(clients, records));
+    expect(bus.eventBusArn).toBe(`arn:aws:events:us-east-1:1:event-bus/${bus.eventBusName}`);
+    expect(log).toEqual(['CreateEventBus', 'CreateEventBus', 'DescribeEventBus']);
+    expect(records.map((r) => r.createdEventBusName)).toEqual([bus.eventBusName]);
+    const denied = clientsOf({ eventBridge: { CreateEventBus: fail('AccessDeniedException') } }, []);
+    await expect(createEventBus(ctxOf(denied, []))).rejects.toThrow(/AccessDeniedException/);
   });
 });
