@@ -33,6 +33,7 @@ import {
   headObject,
   listObjects,
   listObjectsV2,
+  listObjectVersions,
   putObject,
   putObjectTagging,
 } from './objects.js';
@@ -94,6 +95,7 @@ export const s3 = defineService<S3State>({
     ListBuckets: listBuckets,
     ListMultipartUploads: listMultipartUploads,
     ListObjects: listObjects,
+    ListObjectVersions: listObjectVersions,
     ListObjectsV2: listObjectsV2,
     ListParts: listParts,
     PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
