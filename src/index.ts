@@ -125,6 +125,7 @@ export {
   type PutEventsOptions,
   putEvents,
 } from './events/put-events.js';
+export type { CreateBucketOptions, CreatedBucket } from './fixtures/buckets.js';
 export type { CreatedEventBus, CreateEventBusOptions } from './fixtures/event-buses.js';
 export type { CreatedQueue, CreateQueueOptions } from './fixtures/queues.js';
 export type { CreatedStream, CreateStreamOptions } from './fixtures/streams.js';

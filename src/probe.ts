@@ -56,6 +56,7 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type CreateBucketOptions, type CreatedBucket, createBucket } from './fixtures/buckets.js';
 import { type CreatedEventBus, type CreateEventBusOptions, createEventBus } from './fixtures/event-buses.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
 import { type CreatedStream, type CreateStreamOptions, createStream } from './fixtures/streams.js';
@@ -285,6 +286,14 @@ export interface Probe extends AsyncDisposable {
    * events:DescribeEventBus, events:ListTagsForResource, events:DeleteEventBus.
    */
   createEventBus(options?: CreateEventBusOptions): Promise<CreatedEventBus>;
+  /**
+   * Creates an S3 bucket for this run (EventBridge notifications with `eventBridge: true`);
+   * `cleanup()` and `sweep()` empty it (versions, multipart uploads) and delete it.
+   * IAM: s3:CreateBucket, s3:PutBucketTagging (+ s3:PutBucketNotification); removal
+   * s3:GetBucketTagging, s3:ListBucketVersions, s3:ListBucketMultipartUploads,
+   * s3:AbortMultipartUpload, s3:DeleteObject, s3:DeleteObjectVersion, s3:DeleteBucket.
+   */
+  createBucket(options?: CreateBucketOptions): Promise<CreatedBucket>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -544,6 +553,10 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createEventBus: async (busOptions) => {
       open('createEventBus');
       return createEventBus(ctx, busOptions);
+    },
+    createBucket: async (bucketOptions) => {
+      open('createBucket');
+      return createBucket(ctx, bucketOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

@@ -274,7 +274,7 @@ const discoverAll = async (
     discoverFixtures(env, taggedArns),
   ]);
   report.failed.push(...found[0].failures, ...found[1].failures);
-  report.warnings.push(...found[0].warnings);
+  report.warnings.push(...found[0].warnings, ...found[1].warnings);
   return found;
 };
 

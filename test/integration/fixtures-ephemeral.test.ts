@@ -29,6 +29,15 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
 import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketTaggingCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
   ListSubscriptionsCommand,
@@ -47,6 +56,7 @@ let dynamoDb: DynamoDBClient;
 let kinesis: KinesisClient;
 let sns: SNSClient;
 let eventBridge: EventBridgeClient;
+let s3: S3Client;
 const suite = `ephemeral-${Date.now().toString(36)}`;
 const probes: Probe[] = [];
 
@@ -73,6 +83,7 @@ beforeAll(async () => {
   kinesis = new KinesisClient(aws.clientConfig);
   sns = new SNSClient(aws.clientConfig);
   eventBridge = new EventBridgeClient(aws.clientConfig);
+  s3 = new S3Client({ ...aws.clientConfig, forcePathStyle: true });
 });
 
 afterAll(async () => {
@@ -81,6 +92,7 @@ afterAll(async () => {
   kinesis.destroy();
   sns.destroy();
   eventBridge.destroy();
+  s3.destroy();
   await aws.close();
 });
 
@@ -449,5 +461,80 @@ describe('createEventBus', () => {
     }
     expect(p.context.created.size).toBe(0);
     expect(await buses()).toEqual(['eventprobe-l00000000000000b']);
+  });
+});
+
+const buckets = async (): Promise<string[]> =>
+  ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
+    .map((b) => b.Name ?? '')
+    .filter((n) => n.startsWith('eventprobe-'));
+
+/** Objects and an open multipart upload, which removal must clear before S3 deletes the bucket. */
+const fill = async (Bucket: string): Promise<void> => {
+  for (const Key of ['a.json', 'b/c.json', 'd.json']) {
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: '{}' }));
+  }
+  await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'big.bin' }));
+};
+
+describe('createBucket', () => {
+  it('creates tagged, usable buckets (EventBridge notifications on request) and cleanup() empties and deletes them', async () => {
+    const p = probe();
+    const plain = await p.createBucket();
+    const notifying = await p.createBucket({ eventBridge: true });
+    expect(plain.bucket).toMatch(/^eventprobe-l[0-9a-z]{15}$/);
+    expect(plain.arn).toBe(`arn:aws:s3:::${plain.bucket}`);
+    const tags = await s3.send(new GetBucketTaggingCommand({ Bucket: plain.bucket }));
+    expect(tagsOf(tags.TagSet)).toMatchObject({
+      suite,
+      'eventprobe:managed': 'true',
+      'eventprobe:run-id': p.runId,
+      'eventprobe:listener-id': idOf(plain.bucket),
+    });
+    const config = (bucket: string) =>
+      s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    expect((await config(plain.bucket)).EventBridgeConfiguration).toBeUndefined();
+    expect((await config(notifying.bucket)).EventBridgeConfiguration).toEqual({});
+    const listener = await p.addS3Listener({ bucket: notifying.bucket, events: ['created'] });
+    await s3.send(new PutObjectCommand({ Bucket: notifying.bucket, Key: 'k.json', Body: '{"n":4}' }));
+    expect((await listener.waitForEvent(undefined, { timeout: 10_000 })).detail.object.key).toBe('k.json');
+    await fill(plain.bucket);
+    await fill(notifying.bucket);
+
+    const report = await p.cleanup();
+    expect(
+      report.removed
+        .filter((r) => r.kind === 'bucket')
+        .map((r) => r.resource)
+        .sort(),
+    ).toEqual([plain.bucket, notifying.bucket].sort());
+    expect(await buckets()).toEqual([]);
+    expect(p.context.created.size).toBe(0);
+  });
+
+  it("sweep() empties and deletes a crashed run's bucket and leaves an unmarked look-alike", async () => {
+    const left = await crashed((p) => p.createBucket());
+    await fill(left.bucket);
+    const lookAlike = 'eventprobe-l00000000000000k';
+    await s3.send(new CreateBucketCommand({ Bucket: lookAlike }));
+    await s3.send(new PutObjectCommand({ Bucket: lookAlike, Key: 'keep.json', Body: '{}' }));
+    const report = await probe().sweep({ olderThan: 0 });
+    expect(report.removed).toEqual([
+      { kind: 'bucket', resource: left.bucket, listenerId: idOf(left.bucket) },
+    ]);
+    expect(report.skipped).toContainEqual({
+      resource: lookAlike,
+      reason: expect.stringContaining('not created by eventprobe'),
+    });
+    expect(await buckets()).toEqual([lookAlike]);
+  });
+
+  it('refuses bad options before creating anything', async () => {
+    const p = probe();
+    for (const options of [null, true, { eventBridge: 'on' }]) {
+      await expect(p.createBucket(options as never)).rejects.toBeInstanceOf(InvalidInputError);
+    }
+    expect(p.context.created.size).toBe(0);
+    expect(await buckets()).toEqual(['eventprobe-l00000000000000k']);
   });
 });

@@ -56,6 +56,7 @@ interface World {
   /** Fixtures' services: empty listings unless a test says otherwise. */
   dynamoDb?: Handlers;
   kinesis?: Handlers;
+  s3?: Handlers;
 }
 
 /** Handlers of a world with one managed listener, overridable per operation. */
@@ -90,6 +91,7 @@ const world = (over: World = {}): Required<World> => ({
   },
   dynamoDb: { ListTables: () => ({ TableNames: [] }), ...over.dynamoDb },
   kinesis: { ListStreams: () => ({ StreamNames: [] }), ...over.kinesis },
+  s3: { ListBuckets: () => ({ Buckets: [] }), ...over.s3 },
 });
 
 const setup = (over: World = {}) => {
@@ -104,6 +106,7 @@ const setup = (over: World = {}) => {
       sns: fake(w.sns, log) as never,
       dynamoDb: fake(w.dynamoDb, log) as never,
       kinesis: fake(w.kinesis, log) as never,
+      s3: fake(w.s3, log) as never,
     },
   });
   const ctx: ProbeContext = {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bucketOps } from '../../src/cleanup/fixtures/bucket.js';
 import { eventBusOps } from '../../src/cleanup/fixtures/event-bus.js';
 import { discoverFixtures, removeFixture, removeFoundFixtures } from '../../src/cleanup/fixtures/index.js';
 import { arnPart, isGone } from '../../src/cleanup/fixtures/ops.js';
@@ -10,6 +11,7 @@ import { DEFAULT_RETRY, type RemovalEnv } from '../../src/cleanup/remove.js';
 import { ClientSet, type ProbeClients } from '../../src/config.js';
 import type { ListenerContext } from '../../src/context.js';
 import { CleanupError, InvalidInputError } from '../../src/errors.js';
+import { createBucket, partitionOf } from '../../src/fixtures/buckets.js';
 import { checkBoolean, checkOptions } from '../../src/fixtures/common.js';
 import { createEventBus } from '../../src/fixtures/event-buses.js';
 import { createStream } from '../../src/fixtures/streams.js';
@@ -66,11 +68,16 @@ const LISTINGS: Partial<Record<keyof ProbeClients, Handlers>> = {
   kinesis: { ListStreams: () => ({}) },
   sns: { ListTopics: () => ({}) },
   eventBridge: { ListEventBuses: () => ({}) },
+  s3: { ListBuckets: () => ({}) },
 };
 
-const clientsOf = (services: Partial<Record<keyof ProbeClients, Handlers>>, log: string[]): ClientSet =>
+const clientsOf = (
+  services: Partial<Record<keyof ProbeClients, Handlers>>,
+  log: string[],
+  region = 'us-east-1',
+): ClientSet =>
   new ClientSet({
-    region: 'us-east-1',
+    region,
     clients: Object.fromEntries(
       [...new Set([...Object.keys(LISTINGS), ...Object.keys(services)])].map((name) => [
         name,
@@ -229,11 +236,12 @@ describe('discovering tables', () => {
     expect(found.failures.map((f) => f.resource)).toEqual([other]);
   });
 
-  it('reports a failed listing, and sweep throws with it', async () => {
+  it('reports a failed listing (sweep throws with it); a denied listing is a warning', async () => {
     const log: string[] = [];
     const clients = clientsOf(
       {
-        dynamoDb: { ListTables: fail('AccessDeniedException') },
+        dynamoDb: { ListTables: fail('InternalServerError', 500) },
+        kinesis: { ListStreams: fail('AccessDeniedException') },
         sqs: { ListQueues: () => ({}) },
         eventBridge: { ListEventBuses: () => ({ EventBuses: [] }) },
         tagging: { GetResources: () => ({}) },
@@ -242,6 +250,9 @@ describe('discovering tables', () => {
     );
     const found = await discoverFixtures(envOf(clients), Promise.resolve([]));
     expect(found.failures.map((f) => f.resource)).toEqual(['dynamodb:ListTables']);
+    expect(found.warnings).toEqual([
+      'kinesis:ListStreams was denied (AccessDeniedException: AccessDeniedException (fake)); leftover streams were found by the tagging API only.',
+    ]);
     const ctx = { clients, runId: 'now', tags: {}, clock: { now: () => NOW }, created: new Map() };
     const error = await sweep(ctx, {
       all: true,
@@ -249,6 +260,17 @@ describe('discovering tables', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CleanupError);
     expect((error as CleanupError).failures.map((f) => f.resource)).toEqual(['dynamodb:ListTables']);
+    const denied = clientsOf(
+      {
+        dynamoDb: { ListTables: fail('AccessDeniedException') },
+        sqs: { ListQueues: () => ({}) },
+        eventBridge: { ListEventBuses: () => ({ EventBuses: [] }) },
+        tagging: { GetResources: () => ({}) },
+      },
+      [],
+    );
+    const report = await sweep({ ...ctx, clients: denied }, { all: true });
+    expect(report.warnings.some((w) => w.startsWith('dynamodb:ListTables was denied'))).toBe(true);
   });
 });
 
@@ -505,7 +527,7 @@ describe('topics', () => {
     expect((await removeFixture(envOf(clients), record)).removed).toEqual([
       { kind: 'topic', resource: TOPIC, listenerId: ID },
     ]);
-    expect(log.filter((op) => !/^List(Topics|Tables|Streams|EventBuses)$/.test(op))).toEqual([
+    expect(log.filter((op) => !/^List(Topics|Tables|Streams|EventBuses|Buckets)$/.test(op))).toEqual([
       'ListTagsForResource',
       'ListTagsForResource',
       'DeleteTopic',
@@ -576,5 +598,220 @@ describe('event buses', () => {
     expect(records.map((r) => r.createdEventBusName)).toEqual([bus.eventBusName]);
     const denied = clientsOf({ eventBridge: { CreateEventBus: fail('AccessDeniedException') } }, []);
     await expect(createEventBus(ctxOf(denied, []))).rejects.toThrow(/AccessDeniedException/);
+  });
+});
+
+describe('buckets', () => {
+  const bucketRecord = bucketOps.record(ID, 'us-east-1', NAME);
+  const taggedBucket = () => ({ TagSet: TAG_LIST });
+
+  it('removal aborts uploads, deletes every version and delete marker page by page, retries a bucket written to meanwhile', async () => {
+    const log: string[] = [];
+    const deleted: unknown[] = [];
+    const clients = clientsOf(
+      {
+        s3: {
+          GetBucketTagging: taggedBucket,
+          ListMultipartUploads: (input) =>
+            input.KeyMarker
+              ? { Uploads: [{ Key: 'u2', UploadId: 'i2' }] }
+              : {
+                  Uploads: [{ Key: 'u1', UploadId: 'i1' }],
+                  IsTruncated: true,
+                  NextKeyMarker: 'u1',
+                  NextUploadIdMarker: 'i1',
+                },
+          AbortMultipartUpload: (input) => {
+            deleted.push(`upload ${input.Key} ${input.UploadId}`);
+            return {};
+          },
+          ListObjectVersions: (input) =>
+            input.KeyMarker
+              ? { DeleteMarkers: [{ Key: 'b', VersionId: 'm1' }] }
+              : {
+                  Versions: [
+                    { Key: 'a', VersionId: 'v1' },
+                    { Key: 'a', VersionId: 'v2' },
+                  ],
+                  IsTruncated: true,
+                  NextKeyMarker: 'a',
+                  NextVersionIdMarker: 'v2',
+                },
+          DeleteObjects: (input) => {
+            deleted.push((input.Delete as { Objects: unknown[] }).Objects);
+            return {};
+          },
+          DeleteBucket: answers(fail('BucketNotEmpty', 409), () => ({})),
+        },
+      },
+      log,
+    );
+    expect(await removeFixture(envOf(clients, 5), bucketRecord)).toEqual({
+      removed: [{ kind: 'bucket', resource: NAME, listenerId: ID }],
+      failures: [],
+    });
+    expect(deleted.slice(0, 4)).toEqual([
+      'upload u1 i1',
+      'upload u2 i2',
+      [
+        { Key: 'a', VersionId: 'v1' },
+        { Key: 'a', VersionId: 'v2' },
+      ],
+      [{ Key: 'b', VersionId: 'm1' }],
+    ]);
+    expect(log.filter((op) => op === 'DeleteBucket')).toHaveLength(2);
+    expect(log.filter((op) => op === 'ListObjectVersions')).toHaveLength(4);
+  });
+
+  it('falls back to ListObjectsV2 where versions are not served, and reports keys S3 would not delete', async () => {
+    const deleted: unknown[] = [];
+    const plain = (notImplemented: Handler) =>
+      clientsOf(
+        {
+          s3: {
+            GetBucketTagging: taggedBucket,
+            ListMultipartUploads: () => ({}),
+            ListObjectVersions: notImplemented,
+            ListObjectsV2: (input) =>
+              input.ContinuationToken
+                ? { Contents: [{ Key: 'y' }] }
+                : { Contents: [{ Key: 'x' }], IsTruncated: true, NextContinuationToken: 't' },
+            DeleteObjects: (input) => {
+              deleted.push((input.Delete as { Objects: unknown[] }).Objects);
+              return {};
+            },
+            DeleteBucket: fail('NoSuchBucket', 404),
+          },
+        },
+        [],
+      );
+    expect(
+      (await removeFixture(envOf(plain(fail('NotImplemented', 501))), bucketRecord)).removed,
+    ).toHaveLength(1);
+    expect((await removeFixture(envOf(plain(fail('UnknownError', 501))), bucketRecord)).removed).toHaveLength(
+      1,
+    );
+    expect(deleted).toEqual([[{ Key: 'x' }], [{ Key: 'y' }], [{ Key: 'x' }], [{ Key: 'y' }]]);
+    const refusing = clientsOf(
+      {
+        s3: {
+          GetBucketTagging: taggedBucket,
+          ListMultipartUploads: () => ({}),
+          ListObjectVersions: () => ({ Versions: [{ Key: 'a', VersionId: 'v1' }] }),
+          DeleteObjects: () => ({ Errors: [{ Key: 'a', Code: 'AccessDenied', Message: 'Access Denied' }] }),
+        },
+      },
+      [],
+    );
+    const { failures } = await removeFixture(envOf(refusing), bucketRecord);
+    expect(String(failures[0]?.error)).toMatch(
+      /S3 did not delete 1 object\(s\) of bucket .*, e\.g\. a \(AccessDenied: Access Denied\)/,
+    );
+    const denied = clientsOf(
+      { s3: { GetBucketTagging: taggedBucket, ListMultipartUploads: fail('AccessDenied', 403) } },
+      [],
+    );
+    expect((await removeFixture(envOf(denied), bucketRecord)).failures).toHaveLength(1);
+    const emptyLog: string[] = [];
+    const empty = (versions: Handler) =>
+      clientsOf(
+        {
+          s3: {
+            GetBucketTagging: taggedBucket,
+            ListMultipartUploads: () => ({}),
+            ListObjectVersions: versions,
+            ListObjectsV2: () => ({}),
+            DeleteBucket: () => ({}),
+          },
+        },
+        emptyLog,
+      );
+    expect((await removeFixture(envOf(empty(() => ({}))), bucketRecord)).removed).toHaveLength(1);
+    expect(
+      (await removeFixture(envOf(empty(fail('NotImplemented', 501))), bucketRecord)).removed,
+    ).toHaveLength(1);
+    expect(emptyLog.includes('DeleteObjects')).toBe(false);
+    const noTagSet = clientsOf({ s3: { GetBucketTagging: () => ({}) } }, []);
+    expect(String((await removeFixture(envOf(noTagSet), bucketRecord)).failures[0]?.error)).toMatch(
+      /does not carry the tag eventprobe:managed/,
+    );
+  });
+
+  it("discovery lists this region by prefix and page; an untagged bucket is not eventprobe's; ARNs of objects are not buckets", async () => {
+    const clients = clientsOf(
+      {
+        s3: {
+          ListBuckets: (input) => {
+            expect(input).toMatchObject({ Prefix: 'eventprobe-', BucketRegion: 'eu-west-1' });
+            return input.ContinuationToken
+              ? { Buckets: [{ Name: 'other' }, {}] }
+              : { Buckets: [{ Name: NAME }], ContinuationToken: 'c' };
+          },
+          GetBucketTagging: (input) => {
+            if (input.Bucket === 'eventprobe-l00000000000000k') throw awsError('NoSuchTagSet', 404);
+            if (input.Bucket === 'eventprobe-l00000000000000d') throw awsError('AccessDenied', 403);
+            return { TagSet: TAG_LIST };
+          },
+        },
+      },
+      [],
+      'eu-west-1',
+    );
+    const found = await discoverFixtures(
+      envOf(clients),
+      Promise.resolve([
+        'arn:aws:s3:::eventprobe-l00000000000000k',
+        'arn:aws:s3:::eventprobe-l00000000000000d',
+      ]),
+    );
+    expect(found.found.map((f) => [f.key, f.tags]).sort()).toEqual([
+      [NAME, TAGS],
+      ['eventprobe-l00000000000000k', {}],
+    ]);
+    expect(found.failures.map((f) => f.resource)).toEqual(['eventprobe-l00000000000000d']);
+    expect(bucketOps.keyOfArn('arn:aws:s3:::b/key')).toBeUndefined();
+    expect(bucketOps.keyOfArn('arn:aws:s3:::')).toBeUndefined();
+    expect(bucketOps.keyOfArn('arn:aws:sns:us-east-1:1:b')).toBeUndefined();
+  });
+
+  it('createBucket: LocationConstraint outside us-east-1, "already owned" after a failed attempt, deleted again when it cannot be tagged', async () => {
+    const log: string[] = [];
+    const clients = clientsOf(
+      {
+        s3: {
+          CreateBucket: answers(fail('InternalError', 500), (input) => {
+            expect(input.CreateBucketConfiguration).toEqual({ LocationConstraint: 'cn-north-1' });
+            throw awsError('BucketAlreadyOwnedByYou', 409);
+          }),
+          PutBucketTagging: () => ({}),
+        },
+      },
+      log,
+      'cn-north-1',
+    );
+    const made = await createBucket(ctxOf(clients, []));
+    expect(made.arn).toBe(`arn:aws-cn:s3:::${made.bucket}`);
+    expect(log).toEqual(['CreateBucket', 'CreateBucket', 'PutBucketTagging']);
+    const untaggable = (deleteBucket: Handler) => {
+      const calls: string[] = [];
+      const c = clientsOf(
+        {
+          s3: {
+            CreateBucket: () => ({}),
+            PutBucketTagging: fail('AccessDenied', 403),
+            DeleteBucket: deleteBucket,
+          },
+        },
+        calls,
+      );
+      return { calls, run: () => createBucket(ctxOf(c, [])) };
+    };
+    const once = untaggable(() => ({}));
+    await expect(once.run()).rejects.toThrow(/AccessDenied/);
+    expect(once.calls).toEqual(['CreateBucket', 'PutBucketTagging', 'DeleteBucket']);
+    await expect(untaggable(fail('AccessDenied', 403)).run()).rejects.toThrow(/AccessDenied \(fake\)/);
+    const taken = clientsOf({ s3: { CreateBucket: fail('BucketAlreadyExists', 409) } }, []);
+    await expect(createBucket(ctxOf(taken, []))).rejects.toThrow(/BucketAlreadyExists/);
+    expect([partitionOf('us-gov-west-1'), partitionOf('eu-west-1')]).toEqual(['aws-us-gov', 'aws']);
   });
 });
