@@ -318,6 +318,53 @@ describe('createTable', () => {
   });
 });
 
+describe('waiting until a fixture is usable', () => {
+  it('tries a not-yet-visible table again and ends at once on any other error', async () => {
+    const log: string[] = [];
+    const records: ListenerResources[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          CreateTable: () => ({ TableDescription: { TableArn: TABLE_ARN } }),
+          DescribeTable: answers(
+            fail('ResourceNotFoundException'),
+            fail('ThrottlingException'),
+            fail('AccessDeniedException'),
+            active,
+          ),
+        },
+      },
+      log,
+    );
+    const ctx = ctxOf(clients, records);
+    await expect(createTable(ctx, { partitionKey: { name: 'pk', type: 'S' } })).rejects.toThrow(
+      /AccessDeniedException/,
+    );
+    expect(log).toEqual(['CreateTable', 'DescribeTable', 'DescribeTable', 'DescribeTable']);
+    // Still recorded: cleanup removes it.
+    expect(records.at(-1)?.tableArn).toBe(TABLE_ARN);
+    const controller = new AbortController();
+    const aborting = clientsOf(
+      {
+        dynamoDb: {
+          CreateTable: () => ({ TableDescription: { TableArn: TABLE_ARN } }),
+          DescribeTable: () => {
+            controller.abort(new Error('caller stopped'));
+            return { Table: { TableStatus: 'CREATING' } };
+          },
+        },
+      },
+      [],
+    );
+    await expect(
+      createTable(ctxOf(aborting, []), {
+        partitionKey: { name: 'pk', type: 'S' },
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow('caller stopped');
+  });
+});
+
 describe('removing found fixtures', () => {
   it('names each by its listener-id tag, else its name, else its key; a failure keeps it', async () => {
     const log: string[] = [];
