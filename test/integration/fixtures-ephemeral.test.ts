@@ -49,7 +49,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, InvalidInputError, type Probe } from '../../src/index.js';
 import { listenerIdFromName } from '../../src/resources/naming.js';
-import { startTestAws, type TestAws } from '../support/aws.js';
+import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
 
 let aws: TestAws;
 let dynamoDb: DynamoDBClient;
@@ -537,4 +537,80 @@ describe('createBucket', () => {
     expect(p.context.created.size).toBe(0);
     expect(await buckets()).toEqual(['eventprobe-l00000000000000k']);
   });
+});
+
+describe('faults', () => {
+  it.skipIf(emulatorOnly)(
+    'every fixture is created and removed through throttling and 5xx answers (SDK retries off)',
+    async () => {
+      const local = aws.local!;
+      const twice = (service: string, operation: string, error: string, status?: number) => ({
+        service,
+        operation,
+        error,
+        times: 2,
+        ...(status ? { status } : {}),
+      });
+      local.faults.set({
+        faults: [
+          twice('dynamodb', 'CreateTable', 'ThrottlingException'),
+          twice('dynamodb', 'DescribeTable', 'InternalServerError', 500),
+          twice('dynamodb', 'DeleteTable', 'ThrottlingException'),
+          twice('kinesis', 'CreateStream', 'LimitExceededException'),
+          twice('kinesis', 'DescribeStreamSummary', 'InternalFailure'),
+          twice('kinesis', 'DeleteStream', 'LimitExceededException'),
+          twice('kinesis', 'ListTagsForStream', 'InternalFailure'),
+          twice('sns', 'CreateTopic', 'Throttling'),
+          twice('sns', 'DeleteTopic', 'InternalError'),
+          twice('events', 'CreateEventBus', 'ThrottlingException'),
+          twice('events', 'DeleteEventBus', 'InternalException', 500),
+          twice('s3', 'CreateBucket', 'SlowDown', 503),
+          twice('s3', 'PutBucketTagging', 'InternalError'),
+          twice('s3', 'ListObjectVersions', 'SlowDown', 503),
+          twice('s3', 'DeleteBucket', 'ServiceUnavailable', 503),
+        ],
+      });
+      try {
+        const p = createProbe({ ...aws.clientConfig, tags: { suite }, maxAttempts: 1 });
+        const made = [
+          (await p.createTable({ partitionKey: { name: 'pk', type: 'S' } })).tableName,
+          (await p.createStream()).streamName,
+          (await p.createTopic()).topicArn,
+          (await p.createEventBus()).eventBusName,
+          (await p.createBucket()).bucket,
+        ];
+        const report = await p.cleanup();
+        expect(report.removed.map((r) => r.resource).sort()).toEqual([...made].sort());
+        expect(p.context.created.size).toBe(0);
+        await p[Symbol.asyncDispose]();
+        // Each fault fired twice: every call above was answered with an error before it passed.
+        expect(local.faults.injected.size).toBe(15);
+        expect([...local.faults.injected.values()].every((n) => n === 2)).toBe(true);
+      } finally {
+        local.faults.clear();
+      }
+    },
+  );
+
+  it.skipIf(emulatorOnly)(
+    'a bucket that cannot be tagged is deleted again, and the error thrown',
+    async () => {
+      const local = aws.local!;
+      const before = await buckets();
+      local.faults.set({
+        faults: [
+          { service: 's3', operation: 'PutBucketTagging', error: 'AccessDenied', status: 403, times: 1 },
+        ],
+      });
+      try {
+        const p = probe();
+        await expect(p.createBucket()).rejects.toMatchObject({ name: 'AccessDenied' });
+        expect(await buckets()).toEqual(before);
+        expect((await p.cleanup()).failed).toEqual([]);
+        expect(p.context.created.size).toBe(0);
+      } finally {
+        local.faults.clear();
+      }
+    },
+  );
 });
