@@ -365,6 +365,37 @@ describe('waiting until a fixture is usable', () => {
   });
 });
 
+describe('createTable after a failed attempt', () => {
+  it('takes "in use" as its own table and reads its ARN from DescribeTable', async () => {
+    const log: string[] = [];
+    const records: ListenerResources[] = [];
+    const clients = clientsOf(
+      {
+        dynamoDb: {
+          CreateTable: answers(fail('InternalServerError', 500), fail('ResourceInUseException')),
+          DescribeTable: active,
+        },
+      },
+      log,
+    );
+    const made = await createTable(ctxOf(clients, records), {
+      partitionKey: { name: 'pk', type: 'S' },
+      billing: 'PAY_PER_REQUEST',
+    });
+    expect(made).toEqual({
+      tableName: expect.stringMatching(/^eventprobe-/),
+      tableArn: TABLE_ARN,
+      streamArn: undefined,
+    });
+    expect(log).toEqual(['CreateTable', 'CreateTable', 'DescribeTable']);
+    expect(records).toHaveLength(1);
+    const denied = clientsOf({ dynamoDb: { CreateTable: fail('AccessDeniedException') } }, []);
+    await expect(createTable(ctxOf(denied, []), { partitionKey: { name: 'pk', type: 'S' } })).rejects.toThrow(
+      /AccessDeniedException/,
+    );
+  });
+});
+
 describe('removing found fixtures', () => {
   it('names each by its listener-id tag, else its name, else its key; a failure keeps it', async () => {
     const log: string[] = [];
