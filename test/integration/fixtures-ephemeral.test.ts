@@ -5,6 +5,7 @@
  */
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -14,6 +15,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
   DescribeEventBusCommand,
   EventBridgeClient,
   ListTagsForResourceCommand as ListEventBridgeTagsCommand,
@@ -22,6 +25,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateStreamCommand,
+  DeleteStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
   ListStreamsCommand,
@@ -31,6 +35,8 @@ import {
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketTaggingCommand,
   ListBucketsCommand,
@@ -39,6 +45,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   CreateTopicCommand,
+  DeleteTopicCommand,
   GetTopicAttributesCommand,
   ListSubscriptionsCommand,
   ListTagsForResourceCommand,
@@ -48,7 +55,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbe, InvalidInputError, type Probe } from '../../src/index.js';
-import { listenerIdFromName } from '../../src/resources/naming.js';
+import { listenerIdFromName, newListenerId, resourceName } from '../../src/resources/naming.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
 
 let aws: TestAws;
@@ -77,6 +84,22 @@ const crashed = async <T>(create: (p: Probe) => Promise<T>): Promise<T> => {
 
 const idOf = (name: string): string => listenerIdFromName(name) as string;
 
+/**
+ * Unmarked look-alikes (an eventprobe name, no marker tag) that sweep must leave, unique per run so
+ * that the file can run against a shared endpoint; deleted in afterAll.
+ */
+const LOOK = {
+  table: resourceName(newListenerId()),
+  stream: resourceName(newListenerId()),
+  topic: resourceName(newListenerId()),
+  bus: resourceName(newListenerId()),
+  bucket: resourceName(newListenerId()),
+};
+
+/** Which of `names` a listing still shows (the assertions look at this file's resources only). */
+const present = async (list: () => Promise<string[]>, names: readonly string[]): Promise<string[]> =>
+  (await list()).filter((n) => names.includes(n)).sort();
+
 beforeAll(async () => {
   aws = await startTestAws();
   dynamoDb = new DynamoDBClient(aws.clientConfig);
@@ -88,6 +111,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of probes) await p[Symbol.asyncDispose]();
+  // The look-alikes (nothing of eventprobe's removes them), best effort: a test may have failed first.
+  const quietly = (task: Promise<unknown>) => task.catch(() => undefined);
+  await quietly(dynamoDb.send(new DeleteTableCommand({ TableName: LOOK.table })));
+  await quietly(kinesis.send(new DeleteStreamCommand({ StreamName: LOOK.stream })));
+  const topic = (await sns.send(new ListTopicsCommand({}))).Topics?.find((t) =>
+    t.TopicArn?.endsWith(`:${LOOK.topic}`),
+  );
+  if (topic?.TopicArn) await quietly(sns.send(new DeleteTopicCommand({ TopicArn: topic.TopicArn })));
+  await quietly(eventBridge.send(new DeleteRuleCommand({ Name: 'app-rule', EventBusName: LOOK.bus })));
+  await quietly(eventBridge.send(new DeleteEventBusCommand({ Name: LOOK.bus })));
+  await quietly(s3.send(new DeleteObjectCommand({ Bucket: LOOK.bucket, Key: 'keep.json' })));
+  await quietly(s3.send(new DeleteBucketCommand({ Bucket: LOOK.bucket })));
   dynamoDb.destroy();
   kinesis.destroy();
   sns.destroy();
@@ -158,13 +193,13 @@ describe('createTable', () => {
         .map((r) => r.resource)
         .sort(),
     ).toEqual([table.tableName, plain.tableName].sort());
-    expect(await tables()).toEqual([]);
+    expect(await present(tables, [table.tableName, plain.tableName])).toEqual([]);
     expect(p.context.created.size).toBe(0);
   });
 
   it("sweep() deletes a crashed run's table and leaves an unmarked look-alike, reporting it", async () => {
     const left = await crashed((p) => p.createTable({ partitionKey: { name: 'pk', type: 'S' } }));
-    const lookAlike = 'eventprobe-l00000000000000t';
+    const lookAlike = LOOK.table;
     await dynamoDb.send(
       new CreateTableCommand({
         TableName: lookAlike,
@@ -182,7 +217,7 @@ describe('createTable', () => {
       resource: lookAlike,
       reason: expect.stringContaining('not created by eventprobe'),
     });
-    expect(await tables()).toEqual([lookAlike]);
+    expect(await present(tables, [left.tableName, lookAlike])).toEqual([lookAlike]);
   });
 
   it("removeListeners({ ids }) deletes another run's table by id and refuses the look-alike", async () => {
@@ -191,14 +226,15 @@ describe('createTable', () => {
     const mine = await own.createTable({ partitionKey: { name: 'pk', type: 'N' } });
     const report = await own.removeListeners({ ids: [idOf(left.tableName), idOf(mine.tableName)] });
     expect(report.removed.map((r) => r.resource).sort()).toEqual([left.tableName, mine.tableName].sort());
-    await expect(own.removeListeners({ ids: [idOf('eventprobe-l00000000000000t')] })).rejects.toThrow(
+    await expect(own.removeListeners({ ids: [idOf(LOOK.table)] })).rejects.toThrow(
       /does not carry the tag eventprobe:managed/,
     );
-    expect(await tables()).toEqual(['eventprobe-l00000000000000t']);
+    expect(await present(tables, [left.tableName, mine.tableName, LOOK.table])).toEqual([LOOK.table]);
   });
 
   it('refuses bad options before creating anything', async () => {
     const p = probe();
+    const before = await tables();
     const pk = { name: 'pk', type: 'S' } as const;
     const bad: unknown[] = [
       undefined,
@@ -221,7 +257,7 @@ describe('createTable', () => {
       await expect(p.createTable(options as never)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(p.context.created.size).toBe(0);
-    expect(await tables()).toEqual(['eventprobe-l00000000000000t']);
+    expect(await tables()).toEqual(before);
   });
 });
 
@@ -269,13 +305,13 @@ describe('createStream', () => {
         .map((r) => r.resource)
         .sort(),
     ).toEqual([one.streamName, three.streamName, onDemand.streamName].sort());
-    expect(await streams()).toEqual([]);
+    expect(await present(streams, [one.streamName, three.streamName, onDemand.streamName])).toEqual([]);
     expect(p.context.created.size).toBe(0);
   });
 
   it("sweep() deletes a crashed run's stream and leaves an unmarked look-alike", async () => {
     const left = await crashed((p) => p.createStream());
-    const lookAlike = 'eventprobe-l00000000000000s';
+    const lookAlike = LOOK.stream;
     await kinesis.send(new CreateStreamCommand({ StreamName: lookAlike, ShardCount: 1, Tags: { suite } }));
     const report = await probe().sweep({ olderThan: 0 });
     expect(report.removed).toEqual([
@@ -285,11 +321,12 @@ describe('createStream', () => {
       resource: lookAlike,
       reason: expect.stringContaining('not created by eventprobe'),
     });
-    expect(await streams()).toEqual([lookAlike]);
+    expect(await present(streams, [left.streamName, lookAlike])).toEqual([lookAlike]);
   });
 
   it('refuses bad options before creating anything', async () => {
     const p = probe();
+    const before = await streams();
     const bad: unknown[] = [
       null,
       'one',
@@ -304,7 +341,7 @@ describe('createStream', () => {
       await expect(p.createStream(options as never)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(p.context.created.size).toBe(0);
-    expect(await streams()).toEqual(['eventprobe-l00000000000000s']);
+    expect(await streams()).toEqual(before);
   });
 });
 
@@ -345,14 +382,15 @@ describe('createTopic', () => {
         .map((r) => r.resource)
         .sort(),
     ).toEqual([standard.topicArn, fifo.topicArn].sort());
-    expect(await topics()).toEqual([]);
-    expect((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).toEqual([]);
+    expect(await present(topics, [standard.topicName, fifo.topicName])).toEqual([]);
+    const subscriptions = (await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? [];
+    expect(subscriptions.filter((s) => s.TopicArn === standard.topicArn)).toEqual([]);
   });
 
   it("sweep() deletes a crashed run's topics and leaves an unmarked look-alike", async () => {
     const left = await crashed((p) => p.createTopic());
     const leftFifo = await crashed((p) => p.createTopic({ fifo: true }));
-    const lookAlike = 'eventprobe-l00000000000000p';
+    const lookAlike = LOOK.topic;
     const { TopicArn } = await sns.send(
       new CreateTopicCommand({ Name: lookAlike, Tags: [{ Key: 'suite', Value: suite }] }),
     );
@@ -371,16 +409,17 @@ describe('createTopic', () => {
       resource: TopicArn,
       reason: expect.stringContaining('not created by eventprobe'),
     });
-    expect(await topics()).toEqual([lookAlike]);
+    expect(await present(topics, [left.topicName, leftFifo.topicName, lookAlike])).toEqual([lookAlike]);
   });
 
   it('refuses bad options before creating anything', async () => {
     const p = probe();
+    const before = await topics();
     for (const options of [null, 1, { fifo: 'true' }]) {
       await expect(p.createTopic(options as never)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(p.context.created.size).toBe(0);
-    expect(await topics()).toEqual(['eventprobe-l00000000000000p']);
+    expect(await topics()).toEqual(before);
   });
 });
 
@@ -423,7 +462,7 @@ describe('createEventBus', () => {
         .map((r) => r.resource)
         .sort(),
     ).toEqual([bus.eventBusName, other.eventBusName].sort());
-    expect(await buses()).toEqual([]);
+    expect(await present(buses, [bus.eventBusName, other.eventBusName])).toEqual([]);
   });
 
   it("sweep() deletes a crashed run's bus (after its listener) and leaves an unmarked look-alike", async () => {
@@ -432,7 +471,7 @@ describe('createEventBus', () => {
       await p.addListener({ eventBusName: bus.eventBusName, eventPattern: { source: ['fx'] } });
       return bus;
     });
-    const lookAlike = 'eventprobe-l00000000000000b';
+    const lookAlike = LOOK.bus;
     await eventBridge.send(
       new CreateEventBusCommand({ Name: lookAlike, Tags: [{ Key: 'suite', Value: suite }] }),
     );
@@ -451,16 +490,17 @@ describe('createEventBus', () => {
       resource: lookAlike,
       reason: expect.stringContaining('not created by eventprobe'),
     });
-    expect(await buses()).toEqual([lookAlike]);
+    expect(await present(buses, [left.eventBusName, lookAlike])).toEqual([lookAlike]);
   });
 
   it('refuses bad options before creating anything', async () => {
     const p = probe();
+    const before = await buses();
     for (const options of [null, 'bus']) {
       await expect(p.createEventBus(options as never)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(p.context.created.size).toBe(0);
-    expect(await buses()).toEqual(['eventprobe-l00000000000000b']);
+    expect(await buses()).toEqual(before);
   });
 });
 
@@ -508,14 +548,14 @@ describe('createBucket', () => {
         .map((r) => r.resource)
         .sort(),
     ).toEqual([plain.bucket, notifying.bucket].sort());
-    expect(await buckets()).toEqual([]);
+    expect(await present(buckets, [plain.bucket, notifying.bucket])).toEqual([]);
     expect(p.context.created.size).toBe(0);
   });
 
   it("sweep() empties and deletes a crashed run's bucket and leaves an unmarked look-alike", async () => {
     const left = await crashed((p) => p.createBucket());
     await fill(left.bucket);
-    const lookAlike = 'eventprobe-l00000000000000k';
+    const lookAlike = LOOK.bucket;
     await s3.send(new CreateBucketCommand({ Bucket: lookAlike }));
     await s3.send(new PutObjectCommand({ Bucket: lookAlike, Key: 'keep.json', Body: '{}' }));
     const report = await probe().sweep({ olderThan: 0 });
@@ -526,16 +566,17 @@ describe('createBucket', () => {
       resource: lookAlike,
       reason: expect.stringContaining('not created by eventprobe'),
     });
-    expect(await buckets()).toEqual([lookAlike]);
+    expect(await present(buckets, [left.bucket, lookAlike])).toEqual([lookAlike]);
   });
 
   it('refuses bad options before creating anything', async () => {
     const p = probe();
+    const before = await buckets();
     for (const options of [null, true, { eventBridge: 'on' }]) {
       await expect(p.createBucket(options as never)).rejects.toBeInstanceOf(InvalidInputError);
     }
     expect(p.context.created.size).toBe(0);
-    expect(await buckets()).toEqual(['eventprobe-l00000000000000k']);
+    expect(await buckets()).toEqual(before);
   });
 });
 
