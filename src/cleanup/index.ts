@@ -280,15 +280,16 @@ const discoverAll = async (
 
 /**
  * Removes leftovers of earlier runs: eventprobe's queues and rules (and SNS subscriptions of those
- * queues), and its fixtures (tables, streams, topics, buses, buckets: after the listeners) that carry the marker tag, match every tag filter, belong to another run, and were created
- * longer ago than the grace period. Discovery lists by name prefix and by the tagging API, and reads
- * each resource's tags from the service itself before deciding. Nothing without the marker tag is
- * ever deleted, whatever the filter.
+ * queues), then its fixtures (tables, streams, topics, buses, buckets), that carry the marker tag,
+ * match every tag filter, belong to another run, and were created longer ago than the grace period.
+ * Discovery lists by name prefix and by the tagging API, and reads each resource's tags from the
+ * service itself before deciding. Nothing without the marker tag is ever deleted, whatever the filter.
  *
  * IAM: what `cleanup` needs, plus sqs:ListQueues, sqs:GetQueueUrl, events:ListEventBuses,
  * events:ListRules, events:ListTargetsByRule; optional (a warning in the report when denied):
  * tag:GetResources, sns:ListSubscriptions, and the fixtures' listings (dynamodb:ListTables,
- * kinesis:ListStreams, sns:ListTopics, s3:ListAllMyBuckets; see each `create*` for its removal). Deleting can be limited to eventprobe's resources by name
+ * kinesis:ListStreams, sns:ListTopics, s3:ListAllMyBuckets; each `create*` says what its removal
+ * needs). Deleting can be limited to eventprobe's resources by name
  * (`arn:aws:sqs:*:*:eventprobe-*`, `arn:aws:events:*:*:rule/eventprobe-*`, `rule/<bus>/eventprobe-*`) and
  * by the condition `aws:ResourceTag/eventprobe:managed = "true"`.
  *
