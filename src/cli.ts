@@ -182,7 +182,8 @@ const sweep: CliCommand = {
   summary: 'Remove leftovers of earlier runs (listeners eventprobe created and never removed).',
   help: `Usage: eventprobe sweep (--tag KEY=VALUE... | --all) [--older-than MS] [--endpoint URL] [--region R]
 
-Removes eventprobe leftovers: queues, rules and subscriptions that carry eventprobe's marker tag,
+Removes eventprobe leftovers: queues, rules and subscriptions, and fixtures (tables, streams,
+topics, buses, buckets) that carry eventprobe's marker tag,
 every given tag, and were created by another run more than --older-than ms ago. Nothing without the
 marker tag is ever deleted.
 

@@ -127,6 +127,18 @@ export {
   type PutEventsOptions,
   putEvents,
 } from './events/put-events.js';
+export type { CreateBucketOptions, CreatedBucket } from './fixtures/buckets.js';
+export type { CreatedEventBus, CreateEventBusOptions } from './fixtures/event-buses.js';
+export type { CreatedQueue, CreateQueueOptions } from './fixtures/queues.js';
+export type { CreatedStream, CreateStreamOptions } from './fixtures/streams.js';
+export type {
+  CreatedTable,
+  CreateTableOptions,
+  KeyAttribute,
+  TableCapacity,
+  TableStreamView,
+} from './fixtures/tables.js';
+export type { CreatedTopic, CreateTopicOptions } from './fixtures/topics.js';
 export {
   type AddDynamoDbStreamListenerOptions,
   type DynamoDbStreamEvent,

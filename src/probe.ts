@@ -56,7 +56,12 @@ import type { ListenerContext } from './context.js';
 import { InvalidInputError, ProbeDisposedError } from './errors.js';
 import { type GenerateMockEventOptions, generateMockEvent, type MockEvent } from './events/mock.js';
 import { type MockOrPlainEvent, type PutEventsOptions, putEvents } from './events/put-events.js';
+import { type CreateBucketOptions, type CreatedBucket, createBucket } from './fixtures/buckets.js';
+import { type CreatedEventBus, type CreateEventBusOptions, createEventBus } from './fixtures/event-buses.js';
 import { type CreatedQueue, type CreateQueueOptions, createQueue } from './fixtures/queues.js';
+import { type CreatedStream, type CreateStreamOptions, createStream } from './fixtures/streams.js';
+import { type CreatedTable, type CreateTableOptions, createTable } from './fixtures/tables.js';
+import { type CreatedTopic, type CreateTopicOptions, createTopic } from './fixtures/topics.js';
 import {
   type AddDynamoDbStreamListenerOptions,
   createDynamoDbStreamListener,
@@ -259,6 +264,39 @@ export interface Probe extends AsyncDisposable {
    * IAM: sqs:CreateQueue, sqs:TagQueue, sqs:GetQueueAttributes (removal: sqs:ListQueueTags, sqs:DeleteQueue).
    */
   createQueue(options?: CreateQueueOptions): Promise<CreatedQueue>;
+  /**
+   * Creates a DynamoDB table for this run (on demand unless `billing`; a stream, time to live on request) and waits
+   * until it is ACTIVE; `cleanup()` and `sweep()` delete it and wait until it is gone.
+   * IAM: dynamodb:CreateTable, dynamodb:TagResource, dynamodb:DescribeTable (+ dynamodb:UpdateTimeToLive);
+   * removal dynamodb:ListTagsOfResource, dynamodb:DeleteTable.
+   */
+  createTable(options: CreateTableOptions): Promise<CreatedTable>;
+  /**
+   * Creates a Kinesis data stream for this run (1 shard unless `shardCount` or `onDemand`) and waits
+   * until it is ACTIVE; `cleanup()` and `sweep()` delete it and wait until it is gone.
+   * IAM: kinesis:CreateStream, kinesis:AddTagsToStream, kinesis:DescribeStreamSummary;
+   * removal kinesis:ListTagsForStream, kinesis:DeleteStream.
+   */
+  createStream(options?: CreateStreamOptions): Promise<CreatedStream>;
+  /**
+   * Creates an SNS topic for this run (FIFO with `fifo: true`); `cleanup()` and `sweep()` delete it.
+   * IAM: sns:CreateTopic, sns:TagResource; removal sns:ListTagsForResource, sns:DeleteTopic.
+   */
+  createTopic(options?: CreateTopicOptions): Promise<CreatedTopic>;
+  /**
+   * Creates a custom EventBridge bus for this run; `cleanup()` and `sweep()` delete it after the
+   * listeners' rules on it. IAM: events:CreateEventBus, events:TagResource; removal
+   * events:DescribeEventBus, events:ListTagsForResource, events:DeleteEventBus.
+   */
+  createEventBus(options?: CreateEventBusOptions): Promise<CreatedEventBus>;
+  /**
+   * Creates an S3 bucket for this run (EventBridge notifications with `eventBridge: true`);
+   * `cleanup()` and `sweep()` empty it (versions, multipart uploads) and delete it.
+   * IAM: s3:CreateBucket, s3:PutBucketTagging (+ s3:PutBucketNotification); removal
+   * s3:GetBucketTagging, s3:ListBucketVersions, s3:ListBucketMultipartUploads,
+   * s3:AbortMultipartUpload, s3:DeleteObject, s3:DeleteObjectVersion, s3:DeleteBucket.
+   */
+  createBucket(options?: CreateBucketOptions): Promise<CreatedBucket>;
   // ---- state checks (DynamoDB, S3) ----
   /**
    * Waits until the item with `key` exists (strongly consistent reads) and passes `match`; returns it
@@ -502,6 +540,26 @@ export const createProbe = (options: ProbeOptions = {}): Probe => {
     createQueue: async (queueOptions) => {
       open('createQueue');
       return createQueue(ctx, queueOptions);
+    },
+    createTable: async (tableOptions) => {
+      open('createTable');
+      return createTable(ctx, tableOptions);
+    },
+    createStream: async (streamOptions) => {
+      open('createStream');
+      return createStream(ctx, streamOptions);
+    },
+    createTopic: async (topicOptions) => {
+      open('createTopic');
+      return createTopic(ctx, topicOptions);
+    },
+    createEventBus: async (busOptions) => {
+      open('createEventBus');
+      return createEventBus(ctx, busOptions);
+    },
+    createBucket: async (bucketOptions) => {
+      open('createBucket');
+      return createBucket(ctx, bucketOptions);
     },
     [Symbol.asyncDispose]: () => {
       disposing ??= cleanup().then(

@@ -67,12 +67,20 @@ export const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf
 export const discover = (
   env: RemovalEnv,
   taggingFilters: readonly { Key: string; Values: string[] }[],
-): Promise<Discovery> => new Discoverer(env, taggingFilters).run();
+  more: MoreTypes,
+): Promise<Discovery> => new Discoverer(env, taggingFilters, more).run();
+
+/** More resource types to ask the tagging API for in the same listing, and who gets its ARNs (all of them, once). */
+export interface MoreTypes {
+  readonly types: readonly string[];
+  readonly tagged: (arns: readonly string[]) => void;
+}
 
 /** One discovery: listings and tag reads run concurrently; reads start as soon as a listing names a resource. */
 class Discoverer {
   readonly #env: RemovalEnv;
   readonly #taggingFilters: readonly { Key: string; Values: string[] }[];
+  readonly #more: MoreTypes;
   readonly #sendOpts: { abortSignal?: AbortSignal };
   readonly #discovery: Discovery = { queues: [], rules: [], failures: [], warnings: [] };
   /** Queue name -> URL (or undefined when known only by ARN). */
@@ -83,9 +91,14 @@ class Discoverer {
   /** Tag reads, started as soon as a listing names a resource. */
   readonly #reads: Promise<void>[] = [];
 
-  constructor(env: RemovalEnv, taggingFilters: readonly { Key: string; Values: string[] }[]) {
+  constructor(
+    env: RemovalEnv,
+    taggingFilters: readonly { Key: string; Values: string[] }[],
+    more: MoreTypes,
+  ) {
     this.#env = env;
     this.#taggingFilters = taggingFilters;
+    this.#more = more;
     this.#sendOpts = env.signal ? { abortSignal: env.signal } : {};
   }
 
@@ -257,7 +270,7 @@ class Discoverer {
               tagging.send(
                 new GetResourcesCommand({
                   TagFilters: [...this.#taggingFilters],
-                  ResourceTypeFilters: ['sqs', 'events:rule'],
+                  ResourceTypeFilters: ['sqs', 'events:rule', ...this.#more.types],
                   ResourcesPerPage: 100,
                   ...(token ? { PaginationToken: token } : {}),
                 }),
@@ -267,10 +280,13 @@ class Discoverer {
           ),
         (page) => page.PaginationToken,
       );
-      return all
+      const arns = all
         .flatMap((p) => p.ResourceTagMappingList ?? [])
         .map((m: ResourceTagMapping) => m.ResourceARN ?? '');
+      this.#more.tagged(arns);
+      return arns;
     } catch (error) {
+      this.#more.tagged([]);
       if (signal?.aborted) throw signal.reason;
       this.#discovery.warnings.push(
         `The Resource Groups Tagging API could not be used (${describeError(error)}); leftovers were found by name only. ` +

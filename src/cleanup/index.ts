@@ -16,6 +16,15 @@ import {
   type TagFilters,
   taggingFilters,
 } from './filters.js';
+import {
+  discoverFixtures,
+  FIXTURE_TAGGING_TYPES,
+  type FixtureDiscovery,
+  type FoundFixture,
+  isFixture,
+  removeFoundFixtures,
+  removeRecorded,
+} from './fixtures/index.js';
 import { createLimiter } from './limit.js';
 import {
   cleanupError,
@@ -114,6 +123,7 @@ const envOf = async (ctx: ProbeContext, options: CleanupOptions): Promise<Remova
       sqs: createLimiter(concurrency),
       eventBridge: createLimiter(concurrency),
       sns: createLimiter(concurrency),
+      fixtures: createLimiter(concurrency),
     },
     retry: options.retry ?? DEFAULT_RETRY,
   };
@@ -153,14 +163,19 @@ export const cleanupProbe = async (
 ): Promise<CleanupReport> => {
   const env = await envOf(ctx, options);
   const report = emptyReport();
-  await Promise.all(
-    [...ctx.created].map(async ([id, resources]) => {
-      const outcome = await removeListener(env, resources);
-      report.removed.push(...outcome.removed);
-      report.failed.push(...outcome.failures);
-      if (outcome.failures.length === 0 && ctx.created.get(id) === resources) ctx.created.delete(id);
-    }),
-  );
+  const remove = (entries: [string, ListenerResources][]) =>
+    Promise.all(
+      entries.map(async ([id, resources]) => {
+        const outcome = await removeRecorded(env, resources);
+        report.removed.push(...outcome.removed);
+        report.failed.push(...outcome.failures);
+        if (outcome.failures.length === 0 && ctx.created.get(id) === resources) ctx.created.delete(id);
+      }),
+    );
+  // Listeners first: a fixture (a bus, a topic) goes once the listeners' rules and subscriptions on it are gone.
+  const entries = [...ctx.created];
+  await remove(entries.filter(([, r]) => !isFixture(r)));
+  await remove(entries.filter(([, r]) => isFixture(r)));
   return finish(report, 'this probe', options.signal);
 };
 
@@ -239,18 +254,42 @@ const removeFound = async (
   return done;
 };
 
-const labelOf = (r: FoundQueue | FoundRule): string => ('url' in r ? r.url : r.arn);
+type Found = FoundQueue | FoundRule | FoundFixture;
+
+const labelOf = (r: Found): string => ('key' in r ? r.key : 'url' in r ? r.url : r.arn);
+
+/** Both discoveries (listeners' queues and rules; fixtures), their failures and warnings in the report. */
+const discoverAll = async (
+  env: RemovalEnv,
+  report: MutableReport,
+  filters: NormalizedFilters,
+): Promise<[Discovery, FixtureDiscovery]> => {
+  // The tagging API is asked once for every type; its ARNs go to the fixtures' discovery too.
+  let tagged: (arns: readonly string[]) => void;
+  const taggedArns = new Promise<readonly string[]>((resolve) => {
+    tagged = resolve;
+  });
+  const found = await Promise.all([
+    discover(env, taggingFilters(filters), { types: FIXTURE_TAGGING_TYPES, tagged: (arns) => tagged(arns) }),
+    discoverFixtures(env, taggedArns),
+  ]);
+  report.failed.push(...found[0].failures, ...found[1].failures);
+  report.warnings.push(...found[0].warnings, ...found[1].warnings);
+  return found;
+};
 
 /**
  * Removes leftovers of earlier runs: eventprobe's queues and rules (and SNS subscriptions of those
- * queues) that carry the marker tag, match every tag filter, belong to another run, and were created
- * longer ago than the grace period. Discovery lists by name prefix and by the tagging API, and reads
- * each resource's tags from the service itself before deciding. Nothing without the marker tag is
- * ever deleted, whatever the filter.
+ * queues), then its fixtures (tables, streams, topics, buses, buckets), that carry the marker tag,
+ * match every tag filter, belong to another run, and were created longer ago than the grace period.
+ * Discovery lists by name prefix and by the tagging API, and reads each resource's tags from the
+ * service itself before deciding. Nothing without the marker tag is ever deleted, whatever the filter.
  *
  * IAM: what `cleanup` needs, plus sqs:ListQueues, sqs:GetQueueUrl, events:ListEventBuses,
  * events:ListRules, events:ListTargetsByRule; optional (a warning in the report when denied):
- * tag:GetResources, sns:ListSubscriptions. Deleting can be limited to eventprobe's resources by name
+ * tag:GetResources, sns:ListSubscriptions, and the fixtures' listings (dynamodb:ListTables,
+ * kinesis:ListStreams, sns:ListTopics, s3:ListAllMyBuckets; each `create*` says what its removal
+ * needs). Deleting can be limited to eventprobe's resources by name
  * (`arn:aws:sqs:*:*:eventprobe-*`, `arn:aws:events:*:*:rule/eventprobe-*`, `rule/<bus>/eventprobe-*`) and
  * by the condition `aws:ResourceTag/eventprobe:managed = "true"`.
  *
@@ -271,17 +310,17 @@ export const sweep = async (ctx: ProbeContext, options: SweepOptions = {}): Prom
   const olderThanMs = graceMs(options.olderThan);
   const env = await envOf(ctx, options);
   const report = emptyReport();
-  const found = await discover(env, taggingFilters(filters));
-  report.failed.push(...found.failures);
-  report.warnings.push(...found.warnings);
+  const [found, fixtures] = await discoverAll(env, report, filters);
   const now = ctx.clock.now();
-  const pick = <R extends FoundQueue | FoundRule>(resources: readonly R[]): R[] =>
+  const pick = <R extends Found>(resources: readonly R[]): R[] =>
     resources.filter((r) => {
       const reason = sweepRefusal({ tags: r.tags, filters, runId: ctx.runId, now, olderThanMs });
       if (reason !== undefined) report.skipped.push({ resource: labelOf(r), reason });
       return reason === undefined;
     });
   await removeFound(ctx, env, report, pick(found.queues), pick(found.rules));
+  // After the listeners: a bus fixture goes once the listeners' rules on it are gone.
+  await removeFoundFixtures(env, await ctx.clients.region(), pick(fixtures.found), report);
   return finish(report, 'leftovers of earlier runs', options.signal);
 };
 
@@ -338,7 +377,7 @@ export const removeListeners = async (
   await Promise.all(
     own.map(async (id) => {
       const resources = ctx.created.get(id) as ListenerResources;
-      const outcome = await removeListener(env, resources);
+      const outcome = await removeRecorded(env, resources);
       report.removed.push(...outcome.removed);
       report.failed.push(...outcome.failures);
       if (outcome.failures.length === 0) ctx.created.delete(id);
@@ -350,11 +389,9 @@ export const removeListeners = async (
   const tagged: NormalizedFilters = byIds
     ? new Map(others.size <= 20 ? [[TAG_LISTENER_ID, [...others]]] : [])
     : filters;
-  const found: Discovery = await discover(env, taggingFilters(tagged));
-  report.failed.push(...found.failures);
-  report.warnings.push(...found.warnings);
+  const [found, fixtures] = await discoverAll(env, report, tagged);
   const seen = new Set<string>();
-  const pick = <R extends FoundQueue | FoundRule>(resources: readonly R[]): R[] =>
+  const pick = <R extends Found>(resources: readonly R[]): R[] =>
     resources.filter((r) => {
       const label = labelOf(r);
       if (byIds) {
@@ -375,6 +412,8 @@ export const removeListeners = async (
       return true;
     });
   const done = await removeFound(ctx, env, report, pick(found.queues), pick(found.rules));
+  const region = await ctx.clients.region();
+  for (const id of await removeFoundFixtures(env, region, pick(fixtures.found), report)) done.add(id);
   for (const id of done) ctx.created.delete(id);
   report.notFound.push(...[...others].filter((id) => !seen.has(id)));
   return finish(

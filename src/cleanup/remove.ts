@@ -17,8 +17,8 @@ import { type Limiter, unlimited } from './limit.js';
 
 /** One resource eventprobe removed (or found already gone). */
 export interface RemovedResource {
-  readonly kind: 'queue' | 'rule' | 'subscription';
-  /** Queue URL, rule ARN (or `bus/name`), or subscription ARN. */
+  readonly kind: 'queue' | 'rule' | 'subscription' | 'table' | 'stream' | 'topic' | 'event-bus' | 'bucket';
+  /** Queue URL, rule ARN (or `bus/name`), subscription ARN; a fixture's name (a topic's ARN). */
   readonly resource: string;
   readonly listenerId: string | undefined;
 }
@@ -46,9 +46,27 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 100, maxD
 export interface RemovalEnv {
   readonly clients: ClientSet;
   readonly signal: AbortSignal | undefined;
-  readonly limits: { readonly sqs: Limiter; readonly eventBridge: Limiter; readonly sns: Limiter };
+  readonly limits: {
+    readonly sqs: Limiter;
+    readonly eventBridge: Limiter;
+    readonly sns: Limiter;
+    /** Fixtures (tables, streams, topics, buses, buckets). Default: unlimited. */
+    readonly fixtures?: Limiter;
+  };
   readonly retry: RetryPolicy;
+  /** How long removal waits for a deleted fixture (table, stream) to be gone. Default {@link DEFAULT_GONE_WAIT}. */
+  readonly goneWait?: GoneWait;
 }
+
+/** Checks of a deleted resource until it is gone: at most `checks`, pauses doubling from `delayMs` up to `maxDelayMs`. */
+export interface GoneWait {
+  readonly checks: number;
+  readonly delayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** About 7 minutes: DynamoDB and Kinesis usually take seconds to a minute to delete a table or stream. */
+export const DEFAULT_GONE_WAIT: GoneWait = { checks: 90, delayMs: 500, maxDelayMs: 5_000 };
 
 export interface RemovalOutcome {
   readonly removed: RemovedResource[];

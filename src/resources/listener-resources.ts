@@ -4,7 +4,17 @@
  */
 export interface ListenerResources {
   readonly listenerId: string;
-  readonly kind: 'eventbridge' | 'sns' | 'kinesis' | 'queue' | 'dynamodb-stream';
+  readonly kind:
+    | 'eventbridge'
+    | 'sns'
+    | 'kinesis'
+    | 'queue'
+    | 'dynamodb-stream'
+    | 'table'
+    | 'stream'
+    | 'topic'
+    | 'event-bus'
+    | 'bucket';
   /** Region the resources live in. */
   readonly region: string;
   readonly queueUrl?: string;
@@ -17,4 +27,13 @@ export interface ListenerResources {
   readonly targetId?: string;
   /** SNS: the subscription of the listener's queue. */
   readonly subscriptionArn?: string;
+  /** Fixtures (`createTable`, `createStream`, `createTopic`, `createEventBus`, `createBucket`): what was made. */
+  readonly tableName?: string;
+  readonly tableArn?: string;
+  readonly streamName?: string;
+  readonly streamArn?: string;
+  readonly topicArn?: string;
+  /** `createEventBus`: the bus itself (unlike `eventBusName`, the bus a listener's rule is on). */
+  readonly createdEventBusName?: string;
+  readonly bucketName?: string;
 }

@@ -53,6 +53,10 @@ interface World {
   eventBridge?: Handlers;
   tagging?: Handlers;
   sns?: Handlers;
+  /** Fixtures' services: empty listings unless a test says otherwise. */
+  dynamoDb?: Handlers;
+  kinesis?: Handlers;
+  s3?: Handlers;
 }
 
 /** Handlers of a world with one managed listener, overridable per operation. */
@@ -81,8 +85,13 @@ const world = (over: World = {}): Required<World> => ({
   sns: {
     ListSubscriptions: () => ({ Subscriptions: [] }),
     Unsubscribe: () => ({}),
+    ListTopics: () => ({ Topics: [] }),
+    ListTagsForResource: () => ({ Tags: [] }),
     ...over.sns,
   },
+  dynamoDb: { ListTables: () => ({ TableNames: [] }), ...over.dynamoDb },
+  kinesis: { ListStreams: () => ({ StreamNames: [] }), ...over.kinesis },
+  s3: { ListBuckets: () => ({ Buckets: [] }), ...over.s3 },
 });
 
 const setup = (over: World = {}) => {
@@ -95,6 +104,9 @@ const setup = (over: World = {}) => {
       eventBridge: fake(w.eventBridge, log) as never,
       tagging: fake(w.tagging, log) as never,
       sns: fake(w.sns, log) as never,
+      dynamoDb: fake(w.dynamoDb, log) as never,
+      kinesis: fake(w.kinesis, log) as never,
+      s3: fake(w.s3, log) as never,
     },
   });
   const ctx: ProbeContext = {

@@ -95,7 +95,6 @@ const OTHER_SUBRESOURCES = [
   'torrent',
   'restore',
   'select',
-  'versions',
   'website',
 ];
 
@@ -125,6 +124,7 @@ export const routeS3 = (
       if (has('location')) return 'GetBucketLocation';
       if (has('uploads')) return 'ListMultipartUploads';
       if (has('versioning')) return 'GetBucketVersioning';
+      if (has('versions')) return 'ListObjectVersions';
       return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
     }
     if (method === 'PUT') {
@@ -215,6 +215,7 @@ const QUERY_MEMBERS: Readonly<Record<string, string>> = {
   'max-parts': 'MaxParts',
   'part-number-marker': 'PartNumberMarker',
   'key-marker': 'KeyMarker',
+  'version-id-marker': 'VersionIdMarker',
   'upload-id-marker': 'UploadIdMarker',
   'max-uploads': 'MaxUploads',
   'max-buckets': 'MaxBuckets',

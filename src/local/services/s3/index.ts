@@ -34,6 +34,7 @@ import {
   headObject,
   listObjects,
   listObjectsV2,
+  listObjectVersions,
   putObject,
   putObjectTagging,
 } from './objects.js';
@@ -96,6 +97,7 @@ export const s3 = defineService<S3State>({
     ListBuckets: listBuckets,
     ListMultipartUploads: listMultipartUploads,
     ListObjects: listObjects,
+    ListObjectVersions: listObjectVersions,
     ListObjectsV2: listObjectsV2,
     ListParts: listParts,
     PutBucketNotificationConfiguration: putBucketNotificationConfiguration,

@@ -550,6 +550,66 @@ export const listObjects: Op = (input, ctx): S3Result => {
   };
 };
 
+/**
+ * ListObjectVersions. The emulator keeps no versions (versioning is never enabled), so each object
+ * is its bucket's one version, `null`, as AWS lists the objects of a bucket that was never versioned;
+ * there are no delete markers. Paged by key marker (a `null` version-id marker skips that key).
+ */
+export const listObjectVersions: Op = (input, ctx): S3Result => {
+  const bucket = getBucket(ctx, input);
+  const prefix = str(input.Prefix) ?? '';
+  const delimiter = str(input.Delimiter) ?? '';
+  const max = maxKeysOf(input);
+  const keyMarker = str(input.KeyMarker) ?? '';
+  const idMarker = str(input.VersionIdMarker);
+  if (idMarker !== undefined && idMarker !== '' && keyMarker === '') {
+    throw invalidArgument(
+      'A version-id marker cannot be specified without a key marker.',
+      'version-id-marker',
+      idMarker,
+    );
+  }
+  // Each key has one version, `null`: a page that ended at a key ended past all of its versions.
+  if (idMarker !== undefined && idMarker !== '' && idMarker !== 'null') {
+    throw invalidArgument('Invalid version id specified', 'version-id-marker', idMarker);
+  }
+  const skip =
+    delimiter !== '' && keyMarker.endsWith(delimiter) && keyMarker.startsWith(prefix) ? keyMarker : undefined;
+  const listing = walk(bucket, prefix, delimiter, keyMarker, skip, max);
+  const url = str(input.EncodingType) === 'url';
+  const encode = url ? urlEncode : (s: string) => s;
+  const last = listing.truncated ? listing.last : undefined;
+  return {
+    Xml: {
+      root: 'ListVersionsResult',
+      value: {
+        Name: bucket.name,
+        Prefix: encode(prefix),
+        KeyMarker: encode(keyMarker),
+        VersionIdMarker: idMarker ?? '',
+        NextKeyMarker: last === undefined ? undefined : encode(last),
+        NextVersionIdMarker: last === undefined || listing.lastIsPrefix ? undefined : 'null',
+        MaxKeys: max,
+        Delimiter: delimiter === '' ? undefined : encode(delimiter),
+        IsTruncated: listing.truncated,
+        EncodingType: url ? 'url' : undefined,
+        Version: listing.contents.map((o) => ({
+          Key: encode(o.key),
+          VersionId: 'null',
+          IsLatest: true,
+          LastModified: new Date(o.lastModified),
+          ETag: o.etag,
+          ...(o.checksum ? { ChecksumAlgorithm: o.checksum.algorithm, ChecksumType: o.checksum.type } : {}),
+          Size: o.body.length,
+          Owner: OWNER,
+          StorageClass: o.storageClass,
+        })),
+        CommonPrefixes: listing.prefixes.map((p) => ({ Prefix: encode(p) })),
+      },
+    },
+  };
+};
+
 export const putObjectTagging: Op = (input, ctx): S3Result => {
   const bucket = getBucket(ctx, input);
   const object = getObjectOf(bucket, requireString(input, 'Key'));
