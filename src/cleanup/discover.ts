@@ -12,6 +12,7 @@ import { NAME_PREFIX } from '../resources/naming.js';
 import type { Tags } from '../resources/tags.js';
 import { describeError, isNotFound, retry as retryCall } from '../wait/index.js';
 import type { Limiter } from './limit.js';
+import { allPages as pages } from './pages.js';
 import { type RemovalEnv, type RemovalFailure, tagList } from './remove.js';
 
 /** A queue found by name or by tag, with the tags SQS itself reports. */
@@ -37,21 +38,6 @@ export interface Discovery {
   /** Cross-checks that could not run (the tagging API): discovery went on with name listings. */
   readonly warnings: string[];
 }
-
-/** Pages through a listing. */
-const pages = async <P>(
-  fetch: (token: string | undefined) => Promise<P>,
-  next: (page: P) => string | undefined,
-): Promise<P[]> => {
-  const out: P[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    out.push(page);
-    token = next(page);
-  } while (token);
-  return out;
-};
 
 /** The queue name in an SQS queue URL (its last path segment). */
 export const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
