@@ -104,7 +104,9 @@ export default defineConfig({
     // at a time, or one per core where there are more.
     maxWorkers: Math.max(4, availableParallelism()),
     sequence: { sequencer: LongestFirst },
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    reporters: ['default', 'json'],
+    // Where the json reporter writes (.ci/run reads it); a CLI --outputFile.json=... overrides it.
+    outputFile: { json: '.vitest-results.json' },
     // Never let the SDK's credential chain reach for the EC2 metadata service from a test.
     env: { AWS_EC2_METADATA_DISABLED: 'true' },
     projects: [
