@@ -35,6 +35,9 @@ const slug = (text: string): string =>
 /** How many log events the recorder keeps per log group (the newest). */
 export const MAX_LOG_EVENTS_PER_GROUP = 500;
 
+/** How many log groups the recorder keeps (those read most recently). */
+export const MAX_LOG_GROUPS = 20;
+
 /** One log event as a line: ISO time, stream, message (trailing blanks cut, its line breaks as `\n`). */
 const logLine = (e: LogEvent): string =>
   `${new Date(e.timestamp).toISOString()}  ${e.logStreamName}  ${e.message.trimEnd().replaceAll('\n', '\\n')}`;
@@ -43,20 +46,36 @@ const logLine = (e: LogEvent): string =>
 export class ArtifactRecorder {
   readonly #listeners: { listener: Listener<unknown, unknown>; test: string | undefined }[] = [];
   #lastTree: TraceTree | undefined;
-  /** Log group → event id → event, oldest first; at most {@link MAX_LOG_EVENTS_PER_GROUP} a group. */
+  /**
+   * Log group → event id → event, oldest first; at most {@link MAX_LOG_EVENTS_PER_GROUP} a group.
+   * The groups in the order they were last read, at most {@link MAX_LOG_GROUPS}.
+   */
   readonly #logs = new Map<string, Map<string, LogEvent>>();
   /** Log group → how many older events were let go to keep the bound. */
   readonly #dropped = new Map<string, number>();
+  /** Log groups let go whole to keep the bound on groups (a group read again comes back). */
+  readonly #groupsLeftOut = new Set<string>();
 
-  constructor(readonly maxLogEventsPerGroup = MAX_LOG_EVENTS_PER_GROUP) {}
+  constructor(
+    readonly maxLogEventsPerGroup = MAX_LOG_EVENTS_PER_GROUP,
+    readonly maxLogGroups = MAX_LOG_GROUPS,
+  ) {}
 
-  /** Remembers log events a call read (once each by event id), keeping the newest of each group. */
+  /**
+   * Remembers log events a call read (once each by event id), keeping the newest of each group and
+   * the groups read most recently.
+   */
   logs(logGroupName: string, events: readonly LogEvent[]): void {
     if (events.length === 0) return;
-    let group = this.#logs.get(logGroupName);
-    if (!group) {
-      group = new Map();
-      this.#logs.set(logGroupName, group);
+    const group = this.#logs.get(logGroupName) ?? new Map<string, LogEvent>();
+    this.#logs.delete(logGroupName);
+    this.#logs.set(logGroupName, group);
+    this.#groupsLeftOut.delete(logGroupName);
+    for (const name of this.#logs.keys()) {
+      if (this.#logs.size <= this.maxLogGroups) break;
+      this.#logs.delete(name);
+      this.#dropped.delete(name);
+      this.#groupsLeftOut.add(name);
     }
     for (const event of events) {
       group.delete(event.eventId);
@@ -86,6 +105,12 @@ export class ArtifactRecorder {
       const note = dropped ? `, ${dropped} older not kept` : '';
       return `== ${name} (${events.length} events${note}) ==\n${events.map(logLine).join('\n')}\n`;
     });
+    const leftOut = this.#groupsLeftOut.size;
+    if (leftOut > 0) {
+      groups.unshift(
+        `== ${leftOut} more log group${leftOut === 1 ? '' : 's'} left out: at most ${this.maxLogGroups} are kept, those read last ==\n`,
+      );
+    }
     return groups.join('\n');
   }
 

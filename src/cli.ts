@@ -32,9 +32,7 @@ export interface CliCommand {
 }
 
 /** A flag the user got wrong: printed as `eventprobe <command>: <message>` with a pointer to `--help`. */
-export class CliUsageError extends InvalidInputError {
-  override name = 'CliUsageError';
-}
+export class CliUsageError extends InvalidInputError {}
 
 /** `--name` as a whole number in [min, max], with a message that names the flag and echoes the value. */
 export const integerFlag = (flag: string, value: string, min: number, max: number, unit = ''): number => {

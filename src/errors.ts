@@ -10,15 +10,16 @@ export interface EventProbeErrorOptions {
 
 /** Base class of every error eventprobe throws. */
 export class EventProbeError extends Error {
-  override name = 'EventProbeError';
+  /** The name of the class thrown (`TimeoutError`, `ListenerSetupError`, ...), set by this base for all. */
+  override name: string;
   constructor(message: string, options: EventProbeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
   }
 }
 
 /** An argument or option was wrong. Nothing was created. */
 export class InvalidInputError extends EventProbeError {
-  override name = 'InvalidInputError';
   constructor(
     message: string,
     /** The option or argument at fault, e.g. `timeout`, `tags.team`. */
@@ -31,7 +32,6 @@ export class InvalidInputError extends EventProbeError {
 
 /** An EventBridge event pattern was rejected (the same reason AWS gives). */
 export class InvalidEventPatternError extends InvalidInputError {
-  override name = 'InvalidEventPatternError';
   constructor(
     /** AWS's reason, e.g. `"int" must be an object or an array`. */
     readonly reason: string,
@@ -43,7 +43,6 @@ export class InvalidEventPatternError extends InvalidInputError {
 
 /** A wait ran out of time. The work it waited for was cancelled. */
 export class TimeoutError extends EventProbeError {
-  override name = 'TimeoutError';
   constructor(
     message: string,
     /** How long was waited, in ms. */
@@ -56,7 +55,6 @@ export class TimeoutError extends EventProbeError {
 
 /** Creating a listener failed. What was created has been removed, except `leftovers`. */
 export class ListenerSetupError extends EventProbeError {
-  override name = 'ListenerSetupError';
   constructor(
     message: string,
     /** ARNs/URLs that could not be removed while undoing (empty when undo was complete). */
@@ -69,7 +67,6 @@ export class ListenerSetupError extends EventProbeError {
 
 /** The probe was disposed: it creates nothing more and its clients are gone. */
 export class ProbeDisposedError extends EventProbeError {
-  override name = 'ProbeDisposedError';
   constructor(
     /** What was asked of the disposed probe. */
     readonly operation: string,
@@ -84,7 +81,6 @@ export class ProbeDisposedError extends EventProbeError {
 
 /** Removing resources failed for some of them. */
 export class CleanupError extends EventProbeError {
-  override name = 'CleanupError';
   constructor(
     message: string,
     /** Each resource that could not be removed, with the reason. */
@@ -97,7 +93,6 @@ export class CleanupError extends EventProbeError {
 
 /** X-Ray has no trace for this id (yet). */
 export class TraceNotFoundError extends EventProbeError {
-  override name = 'TraceNotFoundError';
   constructor(
     message: string,
     readonly traceId: string,
@@ -109,7 +104,6 @@ export class TraceNotFoundError extends EventProbeError {
 
 /** A trace is still missing segments (X-Ray is still ingesting, or a parent was never sent). */
 export class TraceIncompleteError extends EventProbeError {
-  override name = 'TraceIncompleteError';
   constructor(
     message: string,
     readonly traceId: string,
@@ -123,7 +117,6 @@ export class TraceIncompleteError extends EventProbeError {
 
 /** A CloudFormation stack lacks outputs (or a resource) that were asked for. */
 export class StackOutputMissingError extends EventProbeError {
-  override name = 'StackOutputMissingError';
   constructor(
     message: string,
     readonly stackName: string,
@@ -136,7 +129,6 @@ export class StackOutputMissingError extends EventProbeError {
 
 /** A schema from the schema registry uses a form eventprobe cannot build mock events from. */
 export class SchemaUnsupportedError extends EventProbeError {
-  override name = 'SchemaUnsupportedError';
   constructor(
     message: string,
     readonly schemaName: string,
@@ -147,13 +139,10 @@ export class SchemaUnsupportedError extends EventProbeError {
 }
 
 /** Where to reach AWS could not be worked out: no region, or no credentials. Nothing was sent. */
-export class AwsConfigError extends InvalidInputError {
-  override name = 'AwsConfigError';
-}
+export class AwsConfigError extends InvalidInputError {}
 
 /** An endpoint did not answer a request within `requestTimeoutMs` on any of `maxAttempts` attempts. */
 export class RequestTimeoutError extends EventProbeError {
-  override name = 'RequestTimeoutError';
   constructor(
     message: string,
     /** The endpoint that did not answer (a URL, or `AWS <service>` when the SDK picks it). */
@@ -168,7 +157,6 @@ export class RequestTimeoutError extends EventProbeError {
 
 /** An endpoint could not be reached at all (connection refused, host unknown, network down). */
 export class EndpointConnectionError extends EventProbeError {
-  override name = 'EndpointConnectionError';
   constructor(
     message: string,
     /** The endpoint that could not be reached. */
@@ -182,12 +170,26 @@ export class EndpointConnectionError extends EventProbeError {
 }
 
 /**
+ * A task that failed during an execution: one attempt that a Retry repeated, that a Catch handled,
+ * or that ended the execution.
+ */
+export interface TaskFailure {
+  /** The Task state whose attempt failed (undefined when the history does not lead back to one). */
+  readonly state: string | undefined;
+  /** The history event: `TaskFailed`, `TaskTimedOut`, `LambdaFunctionFailed`, `ActivityFailed`, ... */
+  readonly type: string;
+  /** The error name, e.g. the function's error type (`CourierRejected`) or `States.Timeout`. */
+  readonly error: string | undefined;
+  /** The cause: for a Lambda function, its error as JSON (errorMessage, errorType, stackTrace). */
+  readonly cause: string | undefined;
+}
+
+/**
  * A Step Functions execution ended with another status than expected (usually: it failed, timed
  * out or was aborted when it should have succeeded). The message names the failed state, its error
  * and cause, and the states entered.
  */
 export class ExecutionFailedError extends EventProbeError {
-  override name = 'ExecutionFailedError';
   constructor(
     message: string,
     readonly executionArn: string,
@@ -199,6 +201,8 @@ export class ExecutionFailedError extends EventProbeError {
     readonly errorCause: string | undefined,
     /** Names of the states entered, in order. */
     readonly path: readonly string[],
+    /** The failed task attempts, in order (retried, caught or final): which task failed, and why. */
+    readonly failures: readonly TaskFailure[] = [],
     options: EventProbeErrorOptions = {},
   ) {
     super(message, options);
@@ -207,7 +211,6 @@ export class ExecutionFailedError extends EventProbeError {
 
 /** The states an execution entered are not the ones expected. */
 export class ExecutionPathError extends EventProbeError {
-  override name = 'ExecutionPathError';
   constructor(
     message: string,
     readonly expected: readonly string[],
@@ -222,7 +225,6 @@ export class ExecutionPathError extends EventProbeError {
 
 /** A Lambda function returned an error (`probe.invoke`): its own error type, message, stack and log tail. */
 export class FunctionError extends EventProbeError {
-  override name = 'FunctionError';
   constructor(
     message: string,
     readonly functionName: string,
@@ -243,7 +245,6 @@ export class FunctionError extends EventProbeError {
 
 /** Messages arrived in a dead-letter queue that was expected to stay empty. They are still there. */
 export class DeadLettersError extends EventProbeError {
-  override name = 'DeadLettersError';
   constructor(
     message: string,
     readonly deadLetterQueueUrl: string,
@@ -260,22 +261,25 @@ export class DeadLettersError extends EventProbeError {
   }
 }
 
+/** A failure a function's log shows. */
+export interface FunctionLogFailure {
+  /** `error`: the handler threw or rejected; `timeout`: `Task timed out`; `runtime`: the runtime failed (Runtime.*, exits). */
+  readonly kind: 'error' | 'timeout' | 'runtime';
+  readonly requestId: string | undefined;
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly stackTrace: readonly string[];
+  readonly timestamp: number;
+  readonly logStreamName: string;
+}
+
 /** A function's log shows errors or timeouts that were expected not to happen. */
 export class FunctionLogErrorsError extends EventProbeError {
-  override name = 'FunctionLogErrorsError';
   constructor(
     message: string,
     readonly logGroupName: string,
     /** Each failure found, with its kind, request id, error type and message. */
-    readonly errors: readonly {
-      readonly kind: 'error' | 'timeout' | 'runtime';
-      readonly requestId: string | undefined;
-      readonly errorType: string;
-      readonly errorMessage: string;
-      readonly stackTrace: readonly string[];
-      readonly timestamp: number;
-      readonly logStreamName: string;
-    }[],
+    readonly errors: readonly FunctionLogFailure[],
     options: EventProbeErrorOptions = {},
   ) {
     super(message, options);
@@ -284,7 +288,6 @@ export class FunctionLogErrorsError extends EventProbeError {
 
 /** A queue's counts did not reach zero and stay there for the stable window in time. */
 export class QueueNotDrainedError extends TimeoutError {
-  override name = 'QueueNotDrainedError';
   constructor(
     message: string,
     timeoutMs: number,
@@ -302,7 +305,6 @@ export class QueueNotDrainedError extends TimeoutError {
  * items than expected arrived. The message and fields say what was there.
  */
 export class ItemTimeoutError extends TimeoutError {
-  override name = 'ItemTimeoutError';
   constructor(
     message: string,
     timeoutMs: number,
@@ -323,7 +325,6 @@ export class ItemTimeoutError extends TimeoutError {
 
 /** An item (or object) appeared that a check said must not be there. */
 export class UnexpectedItemError extends EventProbeError {
-  override name = 'UnexpectedItemError';
   constructor(
     message: string,
     /** The table or bucket. */
@@ -338,7 +339,6 @@ export class UnexpectedItemError extends EventProbeError {
 
 /** An S3 object never appeared (or never passed the match) in time. */
 export class ObjectTimeoutError extends TimeoutError {
-  override name = 'ObjectTimeoutError';
   constructor(
     message: string,
     timeoutMs: number,

@@ -10,6 +10,8 @@ export {
   type StartedExecution,
   startExecution,
   statesEntered,
+  type TaskFailure,
+  taskFailures,
   type WaitForExecutionOptions,
   waitForExecution,
 } from './checks/executions.js';

@@ -54,9 +54,7 @@ export interface UseProbeOptions extends ProbeOptions {
 }
 
 /** `useProbe` was called where its hooks cannot run (inside a test, or outside Jest). */
-export class UseProbeError extends InvalidInputError {
-  override name = 'UseProbeError';
-}
+export class UseProbeError extends InvalidInputError {}
 
 const globalJest = (): JestGlobals | undefined => {
   const g = globalThis as { beforeAll?: unknown; afterAll?: unknown; expect?: unknown };

@@ -220,12 +220,15 @@ export interface Probe extends AsyncDisposable {
    */
   startExecution(options: StartExecutionOptions): Promise<StartedExecution>;
   /**
-   * Waits for a Step Functions execution to end; returns its status, parsed output and history.
+   * Waits for a Step Functions execution to end; returns its status, parsed input and output and
+   * history. The execution is given by `executionArn`, or found by `stateMachineArn` and `match` on
+   * its input (one the app started itself, e.g. from an EventBridge rule).
    * @throws ExecutionFailedError (failed state, error, cause, states entered) when it ends otherwise
-   * than `status` (default SUCCEEDED); TimeoutError when still running at `timeout`.
-   * IAM: states:DescribeExecution, states:GetExecutionHistory.
+   * than `status` (default SUCCEEDED); TimeoutError when still running at `timeout` (or none found).
+   * IAM: states:DescribeExecution, states:GetExecutionHistory (and states:ListExecutions to find it).
    */
-  waitForExecution(options: WaitForExecutionOptions): Promise<ExecutionResult>;
+  // biome-ignore lint/suspicious/noExplicitAny: the input is the app's own JSON; `match` may type it
+  waitForExecution<Input = any>(options: WaitForExecutionOptions<Input>): Promise<ExecutionResult>;
   // ---- queue and compute checks ----
   /**
    * Watches a dead-letter queue (found from the source queue's RedrivePolicy, or given) from now on;

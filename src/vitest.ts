@@ -76,9 +76,7 @@ export interface UseProbeOptions extends ProbeOptions {
 }
 
 /** `useProbe` was called where its hooks cannot run (inside a test). */
-export class UseProbeError extends InvalidInputError {
-  override name = 'UseProbeError';
-}
+export class UseProbeError extends InvalidInputError {}
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 

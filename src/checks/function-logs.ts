@@ -3,6 +3,7 @@
  * emulator (`<time>\t<request id>\t<LEVEL>\t<message>`, START/END/REPORT, `Task timed out`,
  * `Invoke Error` / `Uncaught Exception` with a JSON body), and the JSON log format.
  */
+import type { FunctionLogFailure } from '../errors.js';
 
 /** A log event as FilterLogEvents returns it, plus what eventprobe reads from its message. */
 export interface LogEvent {
@@ -18,17 +19,8 @@ export interface LogEvent {
   readonly json: unknown;
 }
 
-/** A failure a function's log shows. */
-export interface FunctionLogFailure {
-  /** `error`: the handler threw or rejected; `timeout`: `Task timed out`; `runtime`: the runtime failed (Runtime.*, exits). */
-  readonly kind: 'error' | 'timeout' | 'runtime';
-  readonly requestId: string | undefined;
-  readonly errorType: string;
-  readonly errorMessage: string;
-  readonly stackTrace: readonly string[];
-  readonly timestamp: number;
-  readonly logStreamName: string;
-}
+/** A failure a function's log shows (declared with the error that carries it). */
+export type { FunctionLogFailure };
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RUNTIME_LINE = /^(\d{4}-\d\d-\d\dT[^\t ]+)\t([^\t]+)\t([A-Z]+)\t([\s\S]*)$/;

@@ -11,8 +11,9 @@ import {
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { FunctionError, FunctionLogErrorsError, InvalidInputError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, isNotFound, retry, sleep } from '../wait/index.js';
+import { createDeadline, isNotFound, retry, sendOptions, sleep } from '../wait/index.js';
 import { type FunctionLogFailure, failuresIn, type LogEvent, parseLogEvent } from './function-logs.js';
+import { exactlyOne, nonEmpty, optionsObject, runMatch } from './match.js';
 
 export type { FunctionLogFailure, LogEvent } from './function-logs.js';
 
@@ -49,22 +50,6 @@ export const tailEvents = (tail: string, at: number): LogEvent[] => {
 
 /** Pages read per poll at most (a poll never runs away on a busy log group). */
 const MAX_PAGES_PER_POLL = 20;
-
-const optionsObject = (options: unknown, fn: string): void => {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(`${fn} takes an options object.`, 'options');
-  }
-};
-
-const nonEmpty = (value: unknown, option: string): string => {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidInputError(
-      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
-      option,
-    );
-  }
-  return value;
-};
 
 const decode = (bytes: Uint8Array | undefined): unknown => {
   const body = new TextDecoder().decode(bytes ?? new Uint8Array());
@@ -108,7 +93,7 @@ export const invoke = async <T = unknown>(lambda: LambdaClient, options: InvokeO
     ...(options.qualifier !== undefined ? { Qualifier: options.qualifier } : {}),
   });
   const { signal } = options;
-  const out = await retry(() => lambda.send(command, signal ? { abortSignal: signal } : {}), { signal });
+  const out = await retry(() => lambda.send(command, sendOptions(signal)), { signal });
   const result = decode(out.Payload);
   const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
   const onLogEvents = hookOf(options);
@@ -141,13 +126,8 @@ export interface LogGroupRef {
 }
 
 const logGroupOf = (ref: LogGroupRef, fn: string): string => {
-  const keys = ['functionName', 'logGroupName'];
-  const given = keys.filter((k) => (ref as Record<string, unknown>)[k] !== undefined);
-  if (given.length !== 1) {
-    throw new InvalidInputError(`${fn} takes exactly one of ${keys.join(', ')}.`, 'functionName');
-  }
-  if (ref.logGroupName !== undefined) return nonEmpty(ref.logGroupName, 'logGroupName');
-  const name = nonEmpty(ref.functionName, 'functionName');
+  const [key, name] = exactlyOne(ref, ['functionName', 'logGroupName'], fn);
+  if (key === 'logGroupName') return name;
   // An ARN (arn:aws:lambda:region:account:function:name[:qualifier]) names the function in field 6.
   return `/aws/lambda/${name.startsWith('arn:') ? (name.split(':')[6] ?? name) : name}`;
 };
@@ -208,15 +188,6 @@ export interface WaitForLogsOptions extends LogGroupRef {
   readonly signal?: AbortSignal;
 }
 
-const passes = (match: ((e: LogEvent) => unknown) | undefined, e: LogEvent): boolean => {
-  if (!match) return true;
-  try {
-    return match(e) !== false;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Waits until `count` log events (that pass `filterPattern` and `match`) exist; returns them in time
  * order, each with its request id, level and JSON body parsed.
@@ -243,7 +214,7 @@ export const waitForLogs = async (
   };
   const seen = new Map<string, LogEvent>();
   const matching = (): LogEvent[] =>
-    [...seen.values()].filter((e) => passes(options.match, e)).sort((a, b) => a.timestamp - b.timestamp);
+    [...seen.values()].filter((e) => runMatch(options.match, e).ok).sort((a, b) => a.timestamp - b.timestamp);
   const deadline = createDeadline(options.timeout, options.signal);
   try {
     for (;;) {

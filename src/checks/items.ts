@@ -13,7 +13,7 @@ import {
 import { marshall, type NativeAttributeValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { InvalidInputError, ItemTimeoutError, UnexpectedItemError } from '../errors.js';
 import { describeMisses, type Miss, preview } from '../listeners/errors.js';
-import { retry } from '../wait/index.js';
+import { retry, sendOptions } from '../wait/index.js';
 import {
   type MatchOutcome,
   matchOption,
@@ -272,7 +272,7 @@ const sortKeyOf = async (
   signal: AbortSignal | undefined,
 ): Promise<string> => {
   const command = new DescribeTableCommand({ TableName: q.tableName });
-  const { Table: table } = await retry(() => client.send(command, signal ? { abortSignal: signal } : {}), {
+  const { Table: table } = await retry(() => client.send(command, sendOptions(signal)), {
     ...send,
     signal,
   });

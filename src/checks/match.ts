@@ -62,6 +62,33 @@ export const stringOption = (value: unknown, option: string, pattern: RegExp, wh
   return value;
 };
 
+/** A string option that is not empty (nor only blanks). */
+export const nonEmpty = (value: unknown, option: string): string => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidInputError(
+      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
+      option,
+    );
+  }
+  return value;
+};
+
+/**
+ * The one option of `keys` that is given (not undefined), with its value checked as a non-empty
+ * string. None or several is refused, naming what was given.
+ */
+export const exactlyOne = (options: object, keys: readonly string[], fn: string): [string, string] => {
+  const given = keys.filter((k) => (options as Record<string, unknown>)[k] !== undefined);
+  if (given.length !== 1) {
+    throw new InvalidInputError(
+      `${fn} takes exactly one of ${keys.join(', ')}; got ${given.length === 0 ? 'none' : given.join(' and ')}.`,
+      given[1] ?? (keys[0] as string),
+    );
+  }
+  const key = given[0] as string;
+  return [key, nonEmpty((options as Record<string, unknown>)[key], key)];
+};
+
 export interface PollOptions {
   readonly timeout: number;
   /** The option the time limit came from (`timeout` or `within`), for its validation message. */

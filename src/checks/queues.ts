@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeadLettersError, InvalidInputError, QueueNotDrainedError, TimeoutError } from '../errors.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, retry, sleep, throwIfAborted } from '../wait/index.js';
+import { createDeadline, retry, sendOptions, sleep, throwIfAborted } from '../wait/index.js';
+import { exactlyOne, optionsObject, runMatch } from './match.js';
 
 const debug = debuglog('eventprobe');
 
@@ -22,25 +23,6 @@ const debug = debuglog('eventprobe');
 const PEEK_VISIBILITY_SECONDS = 10;
 /** Receives per scan at most (10 messages each). */
 const MAX_PEEK_ROUNDS = 100;
-
-const sendOptions = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
-  signal ? { abortSignal: signal } : {};
-
-const optionsObject = (options: unknown, fn: string): void => {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(`${fn} takes an options object.`, 'options');
-  }
-};
-
-const nonEmpty = (value: unknown, option: string): string => {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidInputError(
-      `${option} must be a non-empty string, got ${JSON.stringify(value)}.`,
-      option,
-    );
-  }
-  return value;
-};
 
 /** Where a queue is: exactly one of `queueUrl` and `queueName`. */
 export interface QueueRef {
@@ -52,17 +34,7 @@ export interface QueueRef {
 
 /** Validates a {@link QueueRef} (exactly one of url and name, non-empty). */
 const queueRef = (options: QueueRef, fn: string, extra: readonly string[] = []): QueueRef => {
-  const given = ['queueUrl', 'queueName', ...extra].filter(
-    (k) => (options as Record<string, unknown>)[k] !== undefined,
-  );
-  if (given.length !== 1) {
-    throw new InvalidInputError(
-      `${fn} takes exactly one of ${['queueUrl', 'queueName', ...extra].join(', ')}; got ${given.length === 0 ? 'none' : given.join(' and ')}.`,
-      given[1] ?? 'queueUrl',
-    );
-  }
-  const key = given[0] as string;
-  nonEmpty((options as Record<string, unknown>)[key], key);
+  exactlyOne(options, ['queueUrl', 'queueName', ...extra], fn);
   return options;
 };
 
@@ -197,15 +169,6 @@ export interface DeadLetterWatch {
   expectNone(options?: ExpectNoDeadLettersOptions): Promise<void>;
 }
 
-const passes = (match: ((m: DeadLetterMessage) => unknown) | undefined, m: DeadLetterMessage): boolean => {
-  if (!match) return true;
-  try {
-    return match(m) !== false;
-  } catch {
-    return false;
-  }
-};
-
 /** The dead-letter queue's URL named by a source queue's RedrivePolicy. */
 const deadLetterUrlOf = async (sqs: SQSClient, sourceUrl: string, signal?: AbortSignal): Promise<string> => {
   const command = new GetQueueAttributesCommand({ QueueUrl: sourceUrl, AttributeNames: ['RedrivePolicy'] });
@@ -276,13 +239,13 @@ export const watchDeadLetters = async (
       try {
         for (;;) {
           seen = await scan(deadline.signal);
-          const matched = seen.filter((m) => passes(o.match, m));
+          const matched = seen.filter((m) => runMatch(o.match, m).ok);
           if (matched.length >= count) return matched;
           await sleep(Math.min(interval, deadline.remaining()), deadline.signal);
         }
       } catch (error) {
         if (!deadline.timedOut) throw error;
-        const matched = seen.filter((m) => passes(o.match, m)).length;
+        const matched = seen.filter((m) => runMatch(o.match, m).ok).length;
         throw new TimeoutError(
           `${matched} of ${count} dead-letter messages arrived in ${deadLetterQueueUrl} within ${o.timeout} ms (${seen.length} new in all${seen.length ? `: ${describe(seen)}` : ''}).`,
           o.timeout,

@@ -7,7 +7,7 @@ import {
   type ListStackResourcesCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { EventProbeError, InvalidInputError, StackOutputMissingError } from '../errors.js';
-import { isStackNotFound } from '../wait/index.js';
+import { isStackNotFound, sendOptions } from '../wait/index.js';
 
 /** What the lookups need of a CloudFormationClient (a CloudFormationClient fits). */
 export interface CloudFormationLike {
@@ -39,8 +39,6 @@ const checkStack = (stack: string): void => {
     );
   }
 };
-
-const sendOptions = (options: StackLookupOptions) => (options.signal ? { abortSignal: options.signal } : {});
 
 const stackNotFound = (stack: string, cause: unknown, missing: readonly string[]): StackOutputMissingError =>
   new StackOutputMissingError(
@@ -84,7 +82,7 @@ const readStackOutputs = async (
   const wanted = names ?? [];
   const out = await call(options, `DescribeStacks of "${stack}"`, async () => {
     try {
-      return await cfn.send(new DescribeStacksCommand({ StackName: stack }), sendOptions(options));
+      return await cfn.send(new DescribeStacksCommand({ StackName: stack }), sendOptions(options.signal));
     } catch (err) {
       if (isStackNotFound(err)) throw stackNotFound(stack, err, wanted);
       throw err;
@@ -157,7 +155,7 @@ const logicalIdsOf = async (cfn: CloudFormationLike, stack: string, options: Sta
   do {
     const page = await cfn.send(
       new ListStackResourcesCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) }),
-      sendOptions(options),
+      sendOptions(options.signal),
     );
     for (const r of page.StackResourceSummaries ?? []) if (r.LogicalResourceId) ids.push(r.LogicalResourceId);
     token = page.NextToken;
@@ -196,7 +194,7 @@ export const getPhysicalIdFromStack = async (
     try {
       return await cfn.send(
         new DescribeStackResourceCommand({ StackName: stack, LogicalResourceId: logicalId }),
-        sendOptions(options),
+        sendOptions(options.signal),
       );
     } catch (err) {
       if (!isStackNotFound(err)) throw err;

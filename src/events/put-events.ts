@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { EventProbeError, type EventProbeErrorOptions, InvalidInputError } from '../errors.js';
+import { sendOptions } from '../wait/index.js';
 
 /** A full EventBridge event (an envelope, e.g. from `generateMockEvent`). */
 export interface EnvelopeEvent {
@@ -45,7 +46,6 @@ export interface FailedEvent {
 
 /** PutEvents rejected some events (FailedEntryCount > 0). The others were sent: see `eventIds`. */
 export class PutEventsFailedError extends EventProbeError {
-  override name = 'PutEventsFailedError';
   constructor(
     message: string,
     readonly failed: readonly FailedEvent[],
@@ -127,10 +127,7 @@ export const putEvents = async (
     const batch = entries.slice(start, start + PUT_EVENTS_BATCH);
     let out: Awaited<ReturnType<EventBridgeClientLike['send']>>;
     try {
-      out = await eventBridge.send(
-        new PutEventsCommand({ Entries: batch }),
-        signal ? { abortSignal: signal } : {},
-      );
+      out = await eventBridge.send(new PutEventsCommand({ Entries: batch }), sendOptions(signal));
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       throw new EventProbeError(

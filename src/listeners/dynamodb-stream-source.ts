@@ -7,6 +7,7 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import { sendOptions } from '../wait/index.js';
 import type { ShardInfo } from './shards/graph.js';
 import type { ShardPosition, ShardSource } from './shards/reader.js';
 
@@ -37,7 +38,7 @@ export const describeShards = async (
         StreamArn: streamArn,
         ...(start === undefined ? {} : { ExclusiveStartShardId: start }),
       }),
-      signal ? { abortSignal: signal } : {},
+      sendOptions(signal),
     );
     for (const s of page.StreamDescription?.Shards ?? []) {
       shards.push({

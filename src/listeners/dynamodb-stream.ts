@@ -18,7 +18,7 @@ import {
 } from '../errors.js';
 import { newListenerId } from '../resources/naming.js';
 import { positiveNumber } from '../validate.js';
-import { errorName, retry } from '../wait/index.js';
+import { errorName, retry, sendOptions } from '../wait/index.js';
 import { dynamoDbStreamSource } from './dynamodb-stream-source.js';
 import { errorMessage } from './errors.js';
 import { BufferedListener } from './listener.js';
@@ -68,7 +68,6 @@ export interface AddDynamoDbStreamListenerOptions {
 
 /** The table has no stream, or one whose view type lacks the images asked for. Nothing was created. */
 export class StreamNotEnabledError extends InvalidInputError {
-  override name = 'StreamNotEnabledError';
   constructor(
     readonly table: string,
     /** The stream's view type (undefined when there is no stream). */
@@ -153,7 +152,7 @@ const resolveStream = async (
   v: ReturnType<typeof validate>,
   signal: AbortSignal | undefined,
 ): Promise<string> => {
-  const send = signal ? { abortSignal: signal } : {};
+  const send = sendOptions(signal);
   let arn: string | undefined;
   let view: string | undefined;
   if (v.tableName !== undefined) {

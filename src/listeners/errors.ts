@@ -33,7 +33,6 @@ export const describeMisses = (misses: readonly Miss[]): string =>
 
 /** No event matched before the time was up. */
 export class EventTimeoutError extends TimeoutError {
-  override name = 'EventTimeoutError';
   constructor(
     message: string,
     timeoutMs: number,
@@ -51,7 +50,6 @@ export class EventTimeoutError extends TimeoutError {
 
 /** `expectNoEvent` saw an event it should not have. */
 export class UnexpectedEventError extends EventProbeError {
-  override name = 'UnexpectedEventError';
   constructor(
     message: string,
     /** The offending event. */
@@ -64,7 +62,6 @@ export class UnexpectedEventError extends EventProbeError {
 
 /** The listener was stopped (or its queue removed) while something was waiting on it. */
 export class ListenerStoppedError extends EventProbeError {
-  override name = 'ListenerStoppedError';
   constructor(
     message: string,
     readonly listenerId: string,
@@ -76,7 +73,6 @@ export class ListenerStoppedError extends EventProbeError {
 
 /** The event bus does not exist in the region the probe uses. */
 export class EventBusNotFoundError extends InvalidInputError {
-  override name = 'EventBusNotFoundError';
   constructor(
     readonly eventBusName: string,
     readonly region: string,
@@ -92,7 +88,6 @@ export class EventBusNotFoundError extends InvalidInputError {
 
 /** The rule does not exist on the bus. */
 export class RuleNotFoundError extends InvalidInputError {
-  override name = 'RuleNotFoundError';
   constructor(
     readonly ruleName: string,
     readonly eventBusName: string,
@@ -109,7 +104,6 @@ export class RuleNotFoundError extends InvalidInputError {
 
 /** The rule has no target with that id. */
 export class TargetNotFoundError extends InvalidInputError {
-  override name = 'TargetNotFoundError';
   constructor(
     readonly targetId: string,
     readonly ruleName: string,
@@ -131,7 +125,6 @@ export class TargetNotFoundError extends InvalidInputError {
 
 /** The rule cannot be copied: it is schedule-only (no event pattern) or disabled. */
 export class RuleNotCopyableError extends InvalidInputError {
-  override name = 'RuleNotCopyableError';
   constructor(
     readonly ruleName: string,
     readonly reason: 'schedule-only' | 'disabled',

@@ -14,19 +14,13 @@ import { EventProbeError } from '../errors.js';
 import { LISTENER_TARGET_ID, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import type { SetupStep } from '../setup/engine.js';
-import { isThrottling, sleep } from '../wait/index.js';
+import { isThrottling, sendOptions, sleep } from '../wait/index.js';
 import type { QueueListener } from './listener.js';
 import { listenerQueueAttributes, listenerQueuePolicy } from './queue.js';
 import { ResourceRecord } from './record.js';
 
-/** What the listener's resources are made from. */
-export interface EventBridgeSetupInput {
-  readonly id: string;
-  /** The bus as the user gave it (name or ARN): what the API calls take. */
-  readonly eventBusName: string;
-  /** The rule copied, for the description. */
-  readonly ruleName: string | undefined;
-  readonly tags: Tags;
+/** What the listener copies from the bus and the rule (round 1: reads only, nothing is created). */
+export interface EventBridgeSource {
   readonly partition: string;
   readonly region: string;
   readonly account: string;
@@ -36,7 +30,15 @@ export interface EventBridgeSetupInput {
   readonly copied: Pick<Target, 'Input' | 'InputPath' | 'InputTransformer'>;
 }
 
-const sendOptions = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+/** What the listener's resources are made from: what was read, and the user's names and tags. */
+export interface EventBridgeSetupInput extends EventBridgeSource {
+  readonly id: string;
+  /** The bus as the user gave it (name or ARN): what the API calls take. */
+  readonly eventBusName: string;
+  /** The rule copied, for the description. */
+  readonly ruleName: string | undefined;
+  readonly tags: Tags;
+}
 
 /** What the steps share: names and ARNs computed up front, and the rule ARN PutRule returned. */
 interface Planned {

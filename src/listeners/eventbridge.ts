@@ -15,7 +15,7 @@ import { resolveRuleReference } from '../resources/rule-id.js';
 import type { Tags } from '../resources/tags.js';
 import { runSetup } from '../setup/engine.js';
 import { positiveNumber } from '../validate.js';
-import { errorName } from '../wait/index.js';
+import { errorName, sendOptions } from '../wait/index.js';
 import {
   EventBusNotFoundError,
   errorMessage,
@@ -23,7 +23,7 @@ import {
   RuleNotFoundError,
   TargetNotFoundError,
 } from './errors.js';
-import { planEventBridgeSetup, readinessStep } from './eventbridge-setup.js';
+import { type EventBridgeSource, planEventBridgeSetup, readinessStep } from './eventbridge-setup.js';
 import { QueueListener } from './listener.js';
 import type { ReceivedEvent } from './message.js';
 import { listenerUserTags } from './queue.js';
@@ -199,16 +199,6 @@ const readinessEnvelope = (
   detail,
 });
 
-/** What the listener copies from the bus and the rule (round 1: reads only, nothing is created). */
-interface Source {
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-  readonly busName: string;
-  readonly eventPattern: string;
-  readonly copied: Pick<Target, 'Input' | 'InputPath' | 'InputTransformer'>;
-}
-
 type Settled<T> = PromiseSettledResult<T>;
 
 /** Reads the bus (where it is), the rule's pattern and the target's transformation, in parallel. */
@@ -216,9 +206,9 @@ const readSource = async (
   ctx: ListenerContext,
   v: Validated,
   signal: AbortSignal | undefined,
-): Promise<Source> => {
+): Promise<EventBridgeSource> => {
   const events = ctx.clients.get('eventBridge');
-  const sendOpts = signal ? { abortSignal: signal } : {};
+  const sendOpts = sendOptions(signal);
   const [busOut, ruleOut, targetsOut] = await Promise.allSettled([
     events.send(new DescribeEventBusCommand({ Name: v.eventBusName }), sendOpts),
     v.ruleName === undefined
@@ -284,7 +274,7 @@ const copiedTransformation = (
   ruleName: string,
   targetId: string,
   targets: Settled<{ Targets?: Target[] } | undefined>,
-): Source['copied'] => {
+): EventBridgeSource['copied'] => {
   if (targets.status === 'rejected') {
     throw new ListenerSetupError(
       `Could not list the targets of rule "${ruleName}" (ListTargetsByRule): ${errorMessage(targets.reason)}. Nothing was created.`,
@@ -319,7 +309,7 @@ interface ReadinessPlan {
 }
 
 /** The readiness plan, after checking that the marker can reach the queue at all. */
-const readinessPlanOf = (v: Validated, source: Source, token: string): ReadinessPlan => {
+const readinessPlanOf = (v: Validated, source: EventBridgeSource, token: string): ReadinessPlan => {
   if (v.readiness === 'off') return { eventPattern: source.eventPattern };
   if (v.readiness === 'auto') {
     const auto = autoReadiness(source.eventPattern, token, source.copied);

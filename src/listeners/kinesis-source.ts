@@ -9,6 +9,7 @@ import {
   type ListShardsCommandOutput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { sendOptions } from '../wait/index.js';
 import type { ShardInfo } from './shards/graph.js';
 import type { ShardPosition, ShardSource } from './shards/reader.js';
 
@@ -45,7 +46,7 @@ export const kinesisSource = (kinesis: KinesisClient, stream: KinesisStreamRef):
     do {
       const page: ListShardsCommandOutput = await kinesis.send(
         new ListShardsCommand(token === undefined ? { ...stream } : { NextToken: token }),
-        signal ? { abortSignal: signal } : {},
+        sendOptions(signal),
       );
       shards.push(...(page.Shards as Shard[]).map(shardInfo));
       token = page.NextToken;

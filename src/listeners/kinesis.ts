@@ -61,7 +61,6 @@ export interface AddKinesisListenerOptions {
 
 /** The stream does not exist in the region the probe uses (or these credentials cannot see it). */
 export class StreamNotFoundError extends InvalidInputError {
-  override name = 'StreamNotFoundError';
   constructor(
     readonly stream: string,
     options: EventProbeErrorOptions = {},
@@ -76,7 +75,6 @@ export class StreamNotFoundError extends InvalidInputError {
 
 /** `expectPartitionKeys` found other partition keys than expected. */
 export class PartitionKeyMismatchError extends EventProbeError {
-  override name = 'PartitionKeyMismatchError';
   constructor(
     message: string,
     /** The keys expected. */
@@ -94,7 +92,6 @@ export class PartitionKeyMismatchError extends EventProbeError {
 
 /** `expectOrderedByKey` found two records of one key out of order. */
 export class RecordOrderError extends EventProbeError {
-  override name = 'RecordOrderError';
   constructor(
     message: string,
     readonly key: string,

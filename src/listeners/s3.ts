@@ -7,7 +7,7 @@ import { GetBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import type { ListenerContext } from '../context.js';
 import { type EventProbeErrorOptions, InvalidInputError, ListenerSetupError } from '../errors.js';
 import { type Tags, validateUserTags } from '../resources/tags.js';
-import { errorName, retry } from '../wait/index.js';
+import { errorName, retry, sendOptions } from '../wait/index.js';
 import { errorMessage } from './errors.js';
 import { createEventBridgeListener, type ReadinessOptions } from './eventbridge.js';
 import type { QueueListener } from './listener.js';
@@ -55,7 +55,6 @@ export interface AddS3ListenerOptions {
 
 /** The bucket does not send events to EventBridge. Nothing was created. */
 export class S3EventBridgeNotEnabledError extends InvalidInputError {
-  override name = 'S3EventBridgeNotEnabledError';
   constructor(
     readonly bucket: string,
     options: EventProbeErrorOptions = {},
@@ -138,7 +137,7 @@ const checkBucket = async (
   const command = new GetBucketNotificationConfigurationCommand({ Bucket: bucket });
   let config: { EventBridgeConfiguration?: unknown };
   try {
-    config = await retry(() => ctx.clients.get('s3').send(command, signal ? { abortSignal: signal } : {}), {
+    config = await retry(() => ctx.clients.get('s3').send(command, sendOptions(signal)), {
       signal,
     });
   } catch (error) {

@@ -10,7 +10,7 @@ import { type EventProbeErrorOptions, InvalidInputError, ListenerSetupError } fr
 import { newListenerId, resourceName } from '../resources/naming.js';
 import { resourceTags, type Tags } from '../resources/tags.js';
 import { runSetup, type SetupStep } from '../setup/engine.js';
-import { errorName } from '../wait/index.js';
+import { errorName, sendOptions } from '../wait/index.js';
 import { errorMessage } from './errors.js';
 import { QueueListener } from './listener.js';
 import { parseMessage, type ReceivedEvent } from './message.js';
@@ -76,7 +76,6 @@ export interface AddSnsListenerOptions {
 
 /** The topic does not exist (or is not visible to these credentials) in its region. */
 export class TopicNotFoundError extends InvalidInputError {
-  override name = 'TopicNotFoundError';
   constructor(
     readonly topicArn: string,
     options: EventProbeErrorOptions = {},
@@ -91,7 +90,6 @@ export class TopicNotFoundError extends InvalidInputError {
 
 /** The subscription to copy does not exist. */
 export class SubscriptionNotFoundError extends InvalidInputError {
-  override name = 'SubscriptionNotFoundError';
   constructor(
     readonly subscriptionArn: string,
     readonly topicArn: string,
@@ -320,7 +318,7 @@ const readDelivery = async (
   v: Validated,
   signal: AbortSignal | undefined,
 ): Promise<Delivery> => {
-  const sendOpts = signal ? { abortSignal: signal } : {};
+  const sendOpts = sendOptions(signal);
   const [topicOut, subOut] = await Promise.allSettled([
     sns.send(new GetTopicAttributesCommand({ TopicArn: v.topicArn }), sendOpts),
     v.subscriptionArn === undefined
@@ -379,7 +377,6 @@ const snsSteps = (
     createdAt: new Date(ctx.clock.now()),
     userTags: v.tags,
   });
-  const sendOpts = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
   return [
     {
       name: 'CreateQueue',
@@ -390,7 +387,7 @@ const snsSteps = (
             Attributes: listenerQueueAttributes('sns.amazonaws.com', queueArn as string, v.topicArn),
             tags,
           }),
-          sendOpts(signal),
+          sendOptions(signal),
         );
         record.update({ queueUrl: out.QueueUrl as string });
       },
@@ -414,7 +411,7 @@ const snsSteps = (
               ...(delivery.raw ? { RawMessageDelivery: 'true' } : {}),
             },
           }),
-          sendOpts(signal),
+          sendOptions(signal),
         );
         // SQS subscriptions are confirmed at once, and ReturnSubscriptionArn makes SNS return the ARN.
         record.update({ subscriptionArn: subscribed.SubscriptionArn as string });

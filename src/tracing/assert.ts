@@ -4,7 +4,6 @@ import { allTrees, type TraceNode, type TraceTree } from './tree.js';
 
 /** A trace assertion failed. The message ends with the rendered tree. */
 export class TraceAssertionError extends EventProbeError {
-  override name = 'TraceAssertionError';
   constructor(
     /** What was expected, without the tree. */
     readonly reason: string,

@@ -10,7 +10,7 @@ import {
   TraceIncompleteError,
   TraceNotFoundError,
 } from '../errors.js';
-import { createDeadline, sleep } from '../wait/index.js';
+import { createDeadline, sendOptions, sleep } from '../wait/index.js';
 import { traceIdOf } from './header.js';
 import { buildTraceTree, type TraceTree } from './tree.js';
 
@@ -78,7 +78,7 @@ export const fetchTraceSegments = async (
       do {
         const out = await xray.send(
           new BatchGetTracesCommand({ TraceIds: chunk, ...(nextToken ? { NextToken: nextToken } : {}) }),
-          signal ? { abortSignal: signal } : {},
+          sendOptions(signal),
         );
         for (const trace of out.Traces ?? []) {
           if (!trace.Id) continue;
@@ -171,7 +171,6 @@ export const getTraceTree = async (
 
 /** retryGetTraceTreeUntil ran out of time. Carries the last tree seen and the last failure. */
 export class TraceAssertionTimeoutError extends TimeoutError {
-  override name = 'TraceAssertionTimeoutError';
   constructor(
     message: string,
     timeoutMs: number,

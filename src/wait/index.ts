@@ -3,7 +3,7 @@
  * client imports (a test checks it); AbortSignal all the way down; a caller's abort rethrows the
  * caller's own reason.
  *
- * - `sleep`, `raceAbort`, `throwIfAborted` (sleep.ts)
+ * - `sleep`, `raceAbort`, `throwIfAborted`, `sendOptions` (an SDK call's abortSignal) (sleep.ts)
  * - `retry` with one `RetryPolicy` shape and full-jitter `backoffDelay` (retry.ts)
  * - `isThrottling`, `isRetryable`, `isNotFound`, `isAccessDenied`, ... (classify.ts)
  * - `createDeadline(timeoutMs, signal?)` — a signal that fires on timeout or on the caller's abort.
@@ -25,7 +25,7 @@ export {
   isTransient,
 } from './classify.js';
 export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryOptions, type RetryPolicy, retry } from './retry.js';
-export { raceAbort, sleep, throwIfAborted } from './sleep.js';
+export { raceAbort, sendOptions, sleep, throwIfAborted } from './sleep.js';
 
 /** A time limit combined with the caller's signal. Call `dispose()` when done (removes timers and listeners). */
 export interface Deadline {

@@ -5,6 +5,13 @@ export const throwIfAborted = (signal: AbortSignal | undefined): void => {
   if (signal?.aborted) throw signal.reason;
 };
 
+/**
+ * The options of an SDK v3 `client.send` that cancel the request when `signal` aborts: `{ abortSignal }`,
+ * or none without a signal (exactOptionalPropertyTypes refuses `abortSignal: undefined`).
+ */
+export const sendOptions = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
+  signal ? { abortSignal: signal } : {};
+
 /** Waits `ms` milliseconds; rejects with the signal's own reason when it aborts. Leaves no listeners behind. */
 export const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   throwIfAborted(signal);

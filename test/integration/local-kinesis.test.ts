@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
+import { runNames } from '../support/names.js';
 
 /** The CommonJS http2 module the SDK's handler calls (so a spy sees its connections). */
 const http2 = createRequire(import.meta.url)('node:http2') as typeof import('node:http2');
@@ -57,6 +58,8 @@ const shardForKey = (shards: readonly Shard[], key: bigint): string | undefined 
 const text = (data: Uint8Array | undefined): string => Buffer.from(data ?? new Uint8Array()).toString('utf8');
 
 describe('local Kinesis', () => {
+  /** Stream names of this run: runs against one endpoint (EVENTPROBE_TEST_ENDPOINT) never collide. */
+  const { prefix, name: streamName } = runNames();
   let aws: TestAws;
   let kinesis: KinesisClient;
   /** Emulator clock offset: tests move time forward to stay under read limits or to expire iterators. */
@@ -97,7 +100,7 @@ describe('local Kinesis', () => {
     const fresh = new KinesisClient(aws.clientConfig);
     try {
       const out = await fresh.send(new ListStreamsCommand({}));
-      expect(out.StreamNames).toEqual([]);
+      expect(out.StreamNames?.filter((n) => n.startsWith(prefix))).toEqual([]);
       expect(connect).toHaveBeenCalled();
     } finally {
       fresh.destroy();
@@ -106,16 +109,18 @@ describe('local Kinesis', () => {
   });
 
   it('creates provisioned streams (waiter), describes, summarises and lists them', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 3 }));
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('orders'), ShardCount: 3 }));
     const waited = await waitUntilStreamExists(
       { client: kinesis, maxWaitTime: 30 },
-      { StreamName: 'orders' },
+      { StreamName: streamName('orders') },
     );
     expect(waited.state).toBe('SUCCESS');
-    const { StreamDescription: d } = await kinesis.send(new DescribeStreamCommand({ StreamName: 'orders' }));
+    const { StreamDescription: d } = await kinesis.send(
+      new DescribeStreamCommand({ StreamName: streamName('orders') }),
+    );
     expect(d).toMatchObject({
-      StreamName: 'orders',
-      StreamARN: `arn:aws:kinesis:${aws.region}:000000000000:stream/orders`,
+      StreamName: streamName('orders'),
+      StreamARN: `arn:aws:kinesis:${aws.region}:000000000000:stream/${streamName('orders')}`,
       StreamStatus: 'ACTIVE',
       StreamModeDetails: { StreamMode: 'PROVISIONED' },
       RetentionPeriodHours: 24,
@@ -133,36 +138,47 @@ describe('local Kinesis', () => {
       ['113427455640312821154458202477256070485', '226854911280625642308916404954512140969'],
       ['226854911280625642308916404954512140970', '340282366920938463463374607431768211455'],
     ]);
-    const page = await kinesis.send(new DescribeStreamCommand({ StreamName: 'orders', Limit: 2 }));
+    const page = await kinesis.send(
+      new DescribeStreamCommand({ StreamName: streamName('orders'), Limit: 2 }),
+    );
     expect(page.StreamDescription?.HasMoreShards).toBe(true);
     const rest = await kinesis.send(
-      new DescribeStreamCommand({ StreamName: 'orders', ExclusiveStartShardId: 'shardId-000000000001' }),
+      new DescribeStreamCommand({
+        StreamName: streamName('orders'),
+        ExclusiveStartShardId: 'shardId-000000000001',
+      }),
     );
     expect(rest.StreamDescription?.Shards?.map((s) => s.ShardId)).toEqual(['shardId-000000000002']);
 
     const summary = await kinesis.send(
       new DescribeStreamSummaryCommand({ StreamARN: d?.StreamARN as string }),
     );
-    expect(summary.StreamDescriptionSummary).toMatchObject({ StreamName: 'orders', OpenShardCount: 3 });
+    expect(summary.StreamDescriptionSummary).toMatchObject({
+      StreamName: streamName('orders'),
+      OpenShardCount: 3,
+    });
 
     await expect(
-      kinesis.send(new CreateStreamCommand({ StreamName: 'orders', ShardCount: 1 })),
+      kinesis.send(new CreateStreamCommand({ StreamName: streamName('orders'), ShardCount: 1 })),
     ).rejects.toThrow(ResourceInUseException);
-    await expect(kinesis.send(new DescribeStreamCommand({ StreamName: 'nope' }))).rejects.toThrow(
-      'Stream nope under account 000000000000 not found.',
+    await expect(kinesis.send(new DescribeStreamCommand({ StreamName: streamName('nope') }))).rejects.toThrow(
+      `Stream ${streamName('nope')} under account 000000000000 not found.`,
     );
-    await expect(kinesis.send(new DescribeStreamCommand({ StreamName: 'nope' }))).rejects.toBeInstanceOf(
-      ResourceNotFoundException,
-    );
+    await expect(
+      kinesis.send(new DescribeStreamCommand({ StreamName: streamName('nope') })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('creates on-demand streams with four shards, also when no shard count is given', async () => {
     await kinesis.send(
-      new CreateStreamCommand({ StreamName: 'od', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }),
+      new CreateStreamCommand({
+        StreamName: streamName('od'),
+        StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      }),
     );
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'od2' }));
-    for (const name of ['od', 'od2']) {
-      const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('od2') }));
+    for (const base of ['od', 'od2']) {
+      const s = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName(base) }));
       expect(s.StreamDescriptionSummary).toMatchObject({
         OpenShardCount: 4,
         StreamModeDetails: { StreamMode: 'ON_DEMAND' },
@@ -171,7 +187,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new CreateStreamCommand({
-          StreamName: 'bad',
+          StreamName: streamName('bad'),
           ShardCount: 2,
           StreamModeDetails: { StreamMode: 'ON_DEMAND' },
         }),
@@ -179,32 +195,36 @@ describe('local Kinesis', () => {
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
       kinesis.send(
-        new CreateStreamCommand({ StreamName: 'bad', StreamModeDetails: { StreamMode: 'PROVISIONED' } }),
+        new CreateStreamCommand({
+          StreamName: streamName('bad'),
+          StreamModeDetails: { StreamMode: 'PROVISIONED' },
+        }),
       ),
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
       kinesis.send(new CreateStreamCommand({ StreamName: 'bad name', ShardCount: 1 })),
     ).rejects.toThrow(ValidationException);
-    await expect(kinesis.send(new CreateStreamCommand({ StreamName: 'bad', ShardCount: 0 }))).rejects.toThrow(
-      ValidationException,
-    );
-    const listed = await kinesis.send(new ListStreamsCommand({ Limit: 2 }));
-    expect(listed.StreamNames).toEqual(['od', 'od2']);
+    await expect(
+      kinesis.send(new CreateStreamCommand({ StreamName: streamName('bad'), ShardCount: 0 })),
+    ).rejects.toThrow(ValidationException);
+    // This run's streams sort together right after its prefix (other runs may share the endpoint).
+    const listed = await kinesis.send(new ListStreamsCommand({ Limit: 2, ExclusiveStartStreamName: prefix }));
+    expect(listed.StreamNames).toEqual([streamName('od'), streamName('od2')]);
     expect(listed.HasMoreStreams).toBe(true);
     const next = await kinesis.send(new ListStreamsCommand({ NextToken: listed.NextToken as string }));
-    expect(next.StreamNames).toContain('orders');
+    expect(next.StreamNames).toContain(streamName('orders'));
     expect(next.StreamSummaries?.[0]).toMatchObject({ StreamStatus: 'ACTIVE' });
-    const after = await kinesis.send(new ListStreamsCommand({ ExclusiveStartStreamName: 'od2' }));
-    expect(after.StreamNames).toEqual(['orders']);
+    const after = await kinesis.send(new ListStreamsCommand({ ExclusiveStartStreamName: streamName('od2') }));
+    expect(after.StreamNames?.filter((n) => n.startsWith(prefix))).toEqual([streamName('orders')]);
   });
 
   it('routes records by the MD5 of the partition key, as AWS does', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'routing', ShardCount: 5 }));
-    const shards = await shardsOf('routing');
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('routing'), ShardCount: 5 }));
+    const shards = await shardsOf(streamName('routing'));
     const keys = Array.from({ length: 60 }, (_, i) => `customer-${i}-ÄÖ`);
     const single = await kinesis.send(
       new PutRecordCommand({
-        StreamName: 'routing',
+        StreamName: streamName('routing'),
         PartitionKey: keys[0] as string,
         Data: Buffer.from('one'),
       }),
@@ -213,7 +233,7 @@ describe('local Kinesis', () => {
     expect(single.SequenceNumber).toMatch(/^\d{56}$/);
     const batch = await kinesis.send(
       new PutRecordsCommand({
-        StreamName: 'routing',
+        StreamName: streamName('routing'),
         Records: keys.map((k, i) => ({ PartitionKey: k, Data: Buffer.from(`record ${i}`) })),
       }),
     );
@@ -233,7 +253,7 @@ describe('local Kinesis', () => {
     }
     // Records come back with their data, partition key and arrival time.
     const target = batch.Records?.[3]?.ShardId as string;
-    const got = await readAll('routing', target);
+    const got = await readAll(streamName('routing'), target);
     const expected = keys.filter((k) => shardForKey(shards, md5Key(k)) === target);
     expect(got.Records?.map((r) => r.PartitionKey)).toEqual(expected);
     expect(got.Records?.[0]?.ApproximateArrivalTimestamp).toBeInstanceOf(Date);
@@ -241,12 +261,12 @@ describe('local Kinesis', () => {
   });
 
   it('routes by an explicit hash key and validates it', async () => {
-    const shards = await shardsOf('routing');
+    const shards = await shardsOf(streamName('routing'));
     for (const shard of shards) {
       for (const key of [shard.HashKeyRange?.StartingHashKey, shard.HashKeyRange?.EndingHashKey]) {
         const put = await kinesis.send(
           new PutRecordCommand({
-            StreamName: 'routing',
+            StreamName: streamName('routing'),
             PartitionKey: 'ignored-for-routing',
             ExplicitHashKey: key as string,
             Data: Buffer.from('x'),
@@ -258,7 +278,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new PutRecordCommand({
-          StreamName: 'routing',
+          StreamName: streamName('routing'),
           PartitionKey: 'k',
           ExplicitHashKey: (1n << 128n).toString(),
           Data: Buffer.from('x'),
@@ -266,12 +286,14 @@ describe('local Kinesis', () => {
       ),
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
-      kinesis.send(new PutRecordCommand({ StreamName: 'routing', PartitionKey: '', Data: Buffer.from('x') })),
+      kinesis.send(
+        new PutRecordCommand({ StreamName: streamName('routing'), PartitionKey: '', Data: Buffer.from('x') }),
+      ),
     ).rejects.toThrow(ValidationException);
     await expect(
       kinesis.send(
         new PutRecordsCommand({
-          StreamName: 'routing',
+          StreamName: streamName('routing'),
           Records: Array.from({ length: 501 }, () => ({ PartitionKey: 'k', Data: Buffer.from('x') })),
         }),
       ),
@@ -279,7 +301,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new PutRecordCommand({
-          StreamName: 'routing',
+          StreamName: streamName('routing'),
           PartitionKey: 'k',
           Data: Buffer.alloc(1024 * 1024 + 1),
         }),
@@ -287,13 +309,18 @@ describe('local Kinesis', () => {
     ).rejects.toThrow(ValidationException);
   });
 
-  it('serves every iterator type', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'iter', ShardCount: 1 }));
+  // Moves the emulator's clock (AT_TIMESTAMP, the read limit of 5 GetRecords a second a shard).
+  it.skipIf(emulatorOnly)('serves every iterator type', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('iter'), ShardCount: 1 }));
     const ShardId = 'shardId-000000000000';
     const seqs: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await kinesis.send(
-        new PutRecordCommand({ StreamName: 'iter', PartitionKey: 'p', Data: Buffer.from(`m${i}`) }),
+        new PutRecordCommand({
+          StreamName: streamName('iter'),
+          PartitionKey: 'p',
+          Data: Buffer.from(`m${i}`),
+        }),
       );
       seqs.push(r.SequenceNumber as string);
     }
@@ -301,13 +328,13 @@ describe('local Kinesis', () => {
     const middle = Date.now() + offset;
     tick(1000);
     await kinesis.send(
-      new PutRecordCommand({ StreamName: 'iter', PartitionKey: 'p', Data: Buffer.from('m5') }),
+      new PutRecordCommand({ StreamName: streamName('iter'), PartitionKey: 'p', Data: Buffer.from('m5') }),
     );
 
     const read = async (input: Partial<ConstructorParameters<typeof GetShardIteratorCommand>[0]>) => {
       const { ShardIterator } = await kinesis.send(
         new GetShardIteratorCommand({
-          StreamName: 'iter',
+          StreamName: streamName('iter'),
           ShardId,
           ShardIteratorType: 'TRIM_HORIZON',
           ...input,
@@ -335,10 +362,10 @@ describe('local Kinesis', () => {
 
     // LATEST then a new record: only the new one.
     const { ShardIterator: latest } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: 'iter', ShardId, ShardIteratorType: 'LATEST' }),
+      new GetShardIteratorCommand({ StreamName: streamName('iter'), ShardId, ShardIteratorType: 'LATEST' }),
     );
     await kinesis.send(
-      new PutRecordCommand({ StreamName: 'iter', PartitionKey: 'p', Data: Buffer.from('m6') }),
+      new PutRecordCommand({ StreamName: streamName('iter'), PartitionKey: 'p', Data: Buffer.from('m6') }),
     );
     tick();
     const fresh = await kinesis.send(new GetRecordsCommand({ ShardIterator: latest }));
@@ -346,18 +373,26 @@ describe('local Kinesis', () => {
 
     await expect(
       kinesis.send(
-        new GetShardIteratorCommand({ StreamName: 'iter', ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER' }),
-      ),
-    ).rejects.toThrow(InvalidArgumentException);
-    await expect(
-      kinesis.send(
-        new GetShardIteratorCommand({ StreamName: 'iter', ShardId, ShardIteratorType: 'AT_TIMESTAMP' }),
+        new GetShardIteratorCommand({
+          StreamName: streamName('iter'),
+          ShardId,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        }),
       ),
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
       kinesis.send(
         new GetShardIteratorCommand({
-          StreamName: 'routing',
+          StreamName: streamName('iter'),
+          ShardId,
+          ShardIteratorType: 'AT_TIMESTAMP',
+        }),
+      ),
+    ).rejects.toThrow(InvalidArgumentException);
+    await expect(
+      kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: streamName('routing'),
           ShardId: 'shardId-000000000001',
           ShardIteratorType: 'AT_SEQUENCE_NUMBER',
           StartingSequenceNumber: seqs[0],
@@ -369,7 +404,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new GetShardIteratorCommand({
-          StreamName: 'iter',
+          StreamName: streamName('iter'),
           ShardId,
           ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
           StartingSequenceNumber: 'abc',
@@ -378,13 +413,17 @@ describe('local Kinesis', () => {
     ).rejects.toThrow(ValidationException);
     await expect(
       kinesis.send(
-        new GetShardIteratorCommand({ StreamName: 'iter', ShardId, ShardIteratorType: 'NOPE' as 'LATEST' }),
+        new GetShardIteratorCommand({
+          StreamName: streamName('iter'),
+          ShardId,
+          ShardIteratorType: 'NOPE' as 'LATEST',
+        }),
       ),
     ).rejects.toThrow(ValidationException);
     await expect(
       kinesis.send(
         new GetShardIteratorCommand({
-          StreamName: 'iter',
+          StreamName: streamName('iter'),
           ShardId: 'shardId-000000000009',
           ShardIteratorType: 'LATEST',
         }),
@@ -395,37 +434,41 @@ describe('local Kinesis', () => {
     );
   });
 
-  it('pages GetRecords to the end of an open shard, with MillisBehindLatest', async () => {
-    const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: 'iter',
-        ShardId: 'shardId-000000000000',
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    let iterator = ShardIterator;
-    const seen: string[] = [];
-    let last: GetRecordsCommandOutput | undefined;
-    for (let i = 0; i < 10 && iterator; i++) {
-      tick();
-      last = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 2 }));
-      seen.push(...(last.Records ?? []).map((r) => text(r.Data)));
-      if (seen.length < 7) expect(last.MillisBehindLatest).toBeGreaterThan(0);
-      if ((last.Records ?? []).length === 0) break;
-      iterator = last.NextShardIterator;
-    }
-    expect(seen).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
-    expect(last?.MillisBehindLatest).toBe(0);
-    expect(last?.NextShardIterator).toBeTruthy();
-    await expect(
-      kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_001 })),
-    ).rejects.toThrow(ValidationException);
-  });
+  // Moves the emulator's clock (AT_TIMESTAMP, the read limit of 5 GetRecords a second a shard).
+  it.skipIf(emulatorOnly)(
+    'pages GetRecords to the end of an open shard, with MillisBehindLatest',
+    async () => {
+      const { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: streamName('iter'),
+          ShardId: 'shardId-000000000000',
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      let iterator = ShardIterator;
+      const seen: string[] = [];
+      let last: GetRecordsCommandOutput | undefined;
+      for (let i = 0; i < 10 && iterator; i++) {
+        tick();
+        last = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 2 }));
+        seen.push(...(last.Records ?? []).map((r) => text(r.Data)));
+        if (seen.length < 7) expect(last.MillisBehindLatest).toBeGreaterThan(0);
+        if ((last.Records ?? []).length === 0) break;
+        iterator = last.NextShardIterator;
+      }
+      expect(seen).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+      expect(last?.MillisBehindLatest).toBe(0);
+      expect(last?.NextShardIterator).toBeTruthy();
+      await expect(
+        kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_001 })),
+      ).rejects.toThrow(ValidationException);
+    },
+  );
 
   it.skipIf(emulatorOnly)('expires iterators after five minutes', async () => {
     const { ShardIterator } = await kinesis.send(
       new GetShardIteratorCommand({
-        StreamName: 'iter',
+        StreamName: streamName('iter'),
         ShardId: 'shardId-000000000000',
         ShardIteratorType: 'LATEST',
       }),
@@ -441,7 +484,7 @@ describe('local Kinesis', () => {
     async () => {
       const { ShardIterator } = await kinesis.send(
         new GetShardIteratorCommand({
-          StreamName: 'iter',
+          StreamName: streamName('iter'),
           ShardId: 'shardId-000000000000',
           ShardIteratorType: 'LATEST',
         }),
@@ -462,8 +505,8 @@ describe('local Kinesis', () => {
       }
       expect(results.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
       expect(results[5]).toBeInstanceOf(ProvisionedThroughputExceededException);
-      expect((results[5] as Error).message).toMatch(
-        /Rate exceeded for Shard - 000000000000 - iter - shardId-000000000000/,
+      expect((results[5] as Error).message).toContain(
+        `Rate exceeded for Shard - 000000000000 - ${streamName('iter')} - shardId-000000000000`,
       );
       // A second later the shard reads again.
       tick();
@@ -474,12 +517,12 @@ describe('local Kinesis', () => {
   );
 
   it('splits and merges shards while a reader follows parents into children', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'reshard', ShardCount: 2 }));
-    const [s0, s1] = await shardsOf('reshard');
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('reshard'), ShardCount: 2 }));
+    const [s0, s1] = await shardsOf(streamName('reshard'));
     // A reader on shard 0 before the split.
     const { ShardIterator: parentIterator } = await kinesis.send(
       new GetShardIteratorCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         ShardId: 'shardId-000000000000',
         ShardIteratorType: 'TRIM_HORIZON',
       }),
@@ -489,7 +532,7 @@ describe('local Kinesis', () => {
     const mid = (start0 + end0) / 2n;
     await kinesis.send(
       new PutRecordCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         PartitionKey: 'a',
         ExplicitHashKey: '1',
         Data: Buffer.from('before'),
@@ -497,14 +540,14 @@ describe('local Kinesis', () => {
     );
     await kinesis.send(
       new SplitShardCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         ShardToSplit: 'shardId-000000000000',
         NewStartingHashKey: mid.toString(),
       }),
     );
     await kinesis.send(
       new PutRecordCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         PartitionKey: 'a',
         ExplicitHashKey: '1',
         Data: Buffer.from('low'),
@@ -512,13 +555,13 @@ describe('local Kinesis', () => {
     );
     await kinesis.send(
       new PutRecordCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         PartitionKey: 'a',
         ExplicitHashKey: mid.toString(),
         Data: Buffer.from('high'),
       }),
     );
-    const shards = await shardsOf('reshard');
+    const shards = await shardsOf(streamName('reshard'));
     expect(shards.map((s) => s.ShardId)).toEqual([
       'shardId-000000000000',
       'shardId-000000000001',
@@ -548,17 +591,21 @@ describe('local Kinesis', () => {
       ['shardId-000000000002', ['shardId-000000000000']],
       ['shardId-000000000003', ['shardId-000000000000']],
     ]);
-    expect(text((await readAll('reshard', 'shardId-000000000002')).Records?.[0]?.Data)).toBe('low');
-    expect(text((await readAll('reshard', 'shardId-000000000003')).Records?.[0]?.Data)).toBe('high');
+    expect(text((await readAll(streamName('reshard'), 'shardId-000000000002')).Records?.[0]?.Data)).toBe(
+      'low',
+    );
+    expect(text((await readAll(streamName('reshard'), 'shardId-000000000003')).Records?.[0]?.Data)).toBe(
+      'high',
+    );
     // LATEST on a closed shard: already at the end.
-    const closedLatest = await readAll('reshard', 'shardId-000000000000', 'LATEST');
+    const closedLatest = await readAll(streamName('reshard'), 'shardId-000000000000', 'LATEST');
     expect(closedLatest.NextShardIterator).toBeUndefined();
 
     // Split of a closed shard, or at a key outside the shard, is refused.
     await expect(
       kinesis.send(
         new SplitShardCommand({
-          StreamName: 'reshard',
+          StreamName: streamName('reshard'),
           ShardToSplit: 'shardId-000000000000',
           NewStartingHashKey: '5',
         }),
@@ -567,7 +614,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new SplitShardCommand({
-          StreamName: 'reshard',
+          StreamName: streamName('reshard'),
           ShardToSplit: 'shardId-000000000002',
           NewStartingHashKey: end0.toString(),
         }),
@@ -576,7 +623,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new SplitShardCommand({
-          StreamName: 'reshard',
+          StreamName: streamName('reshard'),
           ShardToSplit: 'shardId-000000000002',
           NewStartingHashKey: 'x',
         }),
@@ -587,7 +634,7 @@ describe('local Kinesis', () => {
     await expect(
       kinesis.send(
         new MergeShardsCommand({
-          StreamName: 'reshard',
+          StreamName: streamName('reshard'),
           ShardToMerge: 'shardId-000000000002',
           AdjacentShardToMerge: 'shardId-000000000001',
         }),
@@ -595,19 +642,19 @@ describe('local Kinesis', () => {
     ).rejects.toThrow(/not an adjacent pair of shards/);
     await kinesis.send(
       new MergeShardsCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         ShardToMerge: 'shardId-000000000002',
         AdjacentShardToMerge: 'shardId-000000000003',
       }),
     );
-    const merged = (await shardsOf('reshard'))[4];
+    const merged = (await shardsOf(streamName('reshard')))[4];
     expect(merged).toMatchObject({
       ShardId: 'shardId-000000000004',
       ParentShardId: 'shardId-000000000002',
       AdjacentParentShardId: 'shardId-000000000003',
       HashKeyRange: { StartingHashKey: start0.toString(), EndingHashKey: end0.toString() },
     });
-    const childEnd = await readAll('reshard', 'shardId-000000000003');
+    const childEnd = await readAll(streamName('reshard'), 'shardId-000000000003');
     expect(childEnd.ChildShards).toEqual([
       {
         ShardId: 'shardId-000000000004',
@@ -617,20 +664,23 @@ describe('local Kinesis', () => {
     ]);
     await kinesis.send(
       new PutRecordCommand({
-        StreamName: 'reshard',
+        StreamName: streamName('reshard'),
         PartitionKey: 'a',
         ExplicitHashKey: '1',
         Data: Buffer.from('after'),
       }),
     );
-    expect(text((await readAll('reshard', 'shardId-000000000004')).Records?.[0]?.Data)).toBe('after');
+    expect(text((await readAll(streamName('reshard'), 'shardId-000000000004')).Records?.[0]?.Data)).toBe(
+      'after',
+    );
     expect(s1?.ShardId).toBe('shardId-000000000001');
 
     // Shard filters.
     const ids = async (ShardFilter: ShardFilter) =>
-      ((await kinesis.send(new ListShardsCommand({ StreamName: 'reshard', ShardFilter }))).Shards ?? []).map(
-        (s) => s.ShardId,
-      );
+      (
+        (await kinesis.send(new ListShardsCommand({ StreamName: streamName('reshard'), ShardFilter })))
+          .Shards ?? []
+      ).map((s) => s.ShardId);
     expect(await ids({ Type: 'AT_LATEST' })).toEqual(['shardId-000000000001', 'shardId-000000000004']);
     expect(await ids({ Type: 'AT_TRIM_HORIZON' })).toEqual(['shardId-000000000000', 'shardId-000000000001']);
     expect(await ids({ Type: 'FROM_TRIM_HORIZON' })).toHaveLength(5);
@@ -653,7 +703,9 @@ describe('local Kinesis', () => {
     await expect(ids({ Type: 'NOPE' as 'AT_LATEST' })).rejects.toThrow(ValidationException);
 
     // Paging.
-    const first = await kinesis.send(new ListShardsCommand({ StreamName: 'reshard', MaxResults: 2 }));
+    const first = await kinesis.send(
+      new ListShardsCommand({ StreamName: streamName('reshard'), MaxResults: 2 }),
+    );
     expect(first.Shards).toHaveLength(2);
     const second = await kinesis.send(
       new ListShardsCommand({ NextToken: first.NextToken as string, MaxResults: 2 }),
@@ -665,26 +717,31 @@ describe('local Kinesis', () => {
     expect(third.Shards?.map((s) => s.ShardId)).toEqual(['shardId-000000000004']);
     expect(third.NextToken).toBeUndefined();
     await expect(
-      kinesis.send(new ListShardsCommand({ StreamName: 'reshard', NextToken: first.NextToken as string })),
+      kinesis.send(
+        new ListShardsCommand({ StreamName: streamName('reshard'), NextToken: first.NextToken as string }),
+      ),
     ).rejects.toThrow(InvalidArgumentException);
     const excl = await kinesis.send(
-      new ListShardsCommand({ StreamName: 'reshard', ExclusiveStartShardId: 'shardId-000000000003' }),
+      new ListShardsCommand({
+        StreamName: streamName('reshard'),
+        ExclusiveStartShardId: 'shardId-000000000003',
+      }),
     );
     expect(excl.Shards?.map((s) => s.ShardId)).toEqual(['shardId-000000000004']);
   });
 
   it('rescales with UpdateShardCount and changes retention', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'scale', ShardCount: 2 }));
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName('scale'), ShardCount: 2 }));
     const out = await kinesis.send(
       new UpdateShardCountCommand({
-        StreamName: 'scale',
+        StreamName: streamName('scale'),
         TargetShardCount: 4,
         ScalingType: 'UNIFORM_SCALING',
       }),
     );
     expect(out).toMatchObject({ CurrentShardCount: 2, TargetShardCount: 4 });
     const open = await kinesis.send(
-      new ListShardsCommand({ StreamName: 'scale', ShardFilter: { Type: 'AT_LATEST' } }),
+      new ListShardsCommand({ StreamName: streamName('scale'), ShardFilter: { Type: 'AT_LATEST' } }),
     );
     expect(open.Shards?.map((s) => s.ParentShardId)).toEqual([
       'shardId-000000000000',
@@ -695,45 +752,56 @@ describe('local Kinesis', () => {
     // Scaling down: each new shard continues every old shard it overlaps.
     await kinesis.send(
       new UpdateShardCountCommand({
-        StreamName: 'scale',
+        StreamName: streamName('scale'),
         TargetShardCount: 1,
         ScalingType: 'UNIFORM_SCALING',
       }),
     );
-    const end = await readAll('scale', 'shardId-000000000005');
+    const end = await readAll(streamName('scale'), 'shardId-000000000005');
     expect(end.ChildShards?.map((c) => [c.ShardId, c.ParentShards?.length])).toEqual([
       ['shardId-000000000006', 4],
     ]);
     await kinesis.send(
-      new IncreaseStreamRetentionPeriodCommand({ StreamName: 'scale', RetentionPeriodHours: 48 }),
+      new IncreaseStreamRetentionPeriodCommand({ StreamName: streamName('scale'), RetentionPeriodHours: 48 }),
     );
     await expect(
       kinesis.send(
-        new IncreaseStreamRetentionPeriodCommand({ StreamName: 'scale', RetentionPeriodHours: 24 }),
+        new IncreaseStreamRetentionPeriodCommand({
+          StreamName: streamName('scale'),
+          RetentionPeriodHours: 24,
+        }),
       ),
     ).rejects.toThrow(InvalidArgumentException);
     await kinesis.send(
-      new DecreaseStreamRetentionPeriodCommand({ StreamName: 'scale', RetentionPeriodHours: 24 }),
+      new DecreaseStreamRetentionPeriodCommand({ StreamName: streamName('scale'), RetentionPeriodHours: 24 }),
     );
-    const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'scale' }));
+    const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName('scale') }));
     expect(d.StreamDescriptionSummary?.RetentionPeriodHours).toBe(24);
   });
 
   it('tags streams (stream and resource APIs) and deletes them', async () => {
-    await kinesis.send(new CreateStreamCommand({ StreamName: 'tagged', ShardCount: 1, Tags: { team: 'a' } }));
-    const arn = `arn:aws:kinesis:${aws.region}:000000000000:stream/tagged`;
-    await kinesis.send(new AddTagsToStreamCommand({ StreamName: 'tagged', Tags: { foo: 'bar', zed: '1' } }));
-    const page = await kinesis.send(new ListTagsForStreamCommand({ StreamName: 'tagged', Limit: 2 }));
+    await kinesis.send(
+      new CreateStreamCommand({ StreamName: streamName('tagged'), ShardCount: 1, Tags: { team: 'a' } }),
+    );
+    const arn = `arn:aws:kinesis:${aws.region}:000000000000:stream/${streamName('tagged')}`;
+    await kinesis.send(
+      new AddTagsToStreamCommand({ StreamName: streamName('tagged'), Tags: { foo: 'bar', zed: '1' } }),
+    );
+    const page = await kinesis.send(
+      new ListTagsForStreamCommand({ StreamName: streamName('tagged'), Limit: 2 }),
+    );
     expect(page.Tags).toEqual([
       { Key: 'foo', Value: 'bar' },
       { Key: 'team', Value: 'a' },
     ]);
     expect(page.HasMoreTags).toBe(true);
     const rest = await kinesis.send(
-      new ListTagsForStreamCommand({ StreamName: 'tagged', ExclusiveStartTagKey: 'team' }),
+      new ListTagsForStreamCommand({ StreamName: streamName('tagged'), ExclusiveStartTagKey: 'team' }),
     );
     expect(rest.Tags).toEqual([{ Key: 'zed', Value: '1' }]);
-    await kinesis.send(new RemoveTagsFromStreamCommand({ StreamName: 'tagged', TagKeys: ['zed'] }));
+    await kinesis.send(
+      new RemoveTagsFromStreamCommand({ StreamName: streamName('tagged'), TagKeys: ['zed'] }),
+    );
     await kinesis.send(new TagResourceCommand({ ResourceARN: arn, Tags: { extra: 'x' } }));
     await kinesis.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['team'] }));
     const all = await kinesis.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
@@ -743,7 +811,7 @@ describe('local Kinesis', () => {
     ]);
     const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
     await expect(
-      kinesis.send(new AddTagsToStreamCommand({ StreamName: 'tagged', Tags: many })),
+      kinesis.send(new AddTagsToStreamCommand({ StreamName: streamName('tagged'), Tags: many })),
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
       kinesis.send(
@@ -754,14 +822,16 @@ describe('local Kinesis', () => {
     await kinesis.send(new DeleteStreamCommand({ StreamARN: arn }));
     const gone = await waitUntilStreamNotExists(
       { client: kinesis, maxWaitTime: 30 },
-      { StreamName: 'tagged' },
+      { StreamName: streamName('tagged') },
     );
     expect(gone.state).toBe('SUCCESS');
-    await expect(kinesis.send(new DeleteStreamCommand({ StreamName: 'tagged' }))).rejects.toThrow(
+    await expect(kinesis.send(new DeleteStreamCommand({ StreamName: streamName('tagged') }))).rejects.toThrow(
       ResourceNotFoundException,
     );
     await expect(
-      kinesis.send(new DescribeStreamCommand({ StreamName: 'other', StreamARN: arn.replace('tagged', 'x') })),
+      kinesis.send(
+        new DescribeStreamCommand({ StreamName: streamName('other'), StreamARN: arn.replace('tagged', 'x') }),
+      ),
     ).rejects.toThrow(InvalidArgumentException);
     await expect(
       kinesis.send(
@@ -775,7 +845,7 @@ describe('local Kinesis', () => {
     const state = aws.local?.emulator.state('kinesis', aws.region);
     const hooks = service?.tagging;
     const listed = hooks?.list(state);
-    const orders = listed?.find((r) => r.arn.endsWith('stream/orders'));
+    const orders = listed?.find((r) => r.arn.endsWith(`stream/${streamName('orders')}`));
     expect(orders).toMatchObject({ resourceType: 'kinesis:stream', tags: {} });
     expect(hooks?.tag(state, orders?.arn as string, { a: '1' })).toBe(true);
     expect(hooks?.untag(state, orders?.arn as string, ['a'])).toBe(true);

@@ -765,6 +765,13 @@ describe('local Lambda: configuration APIs', () => {
     const all = await lambda.send(new ListFunctionsCommand({ MaxItems: 1 }));
     expect(all.Functions).toHaveLength(1);
     expect(all.NextMarker).toBeDefined();
+    const rest = await lambda.send(new ListFunctionsCommand({ Marker: all.NextMarker as string }));
+    expect(rest.Functions?.map((f) => f.FunctionName)).not.toContain(all.Functions?.[0]?.FunctionName);
+    expect(rest.NextMarker).toBeUndefined();
+    await expect(lambda.send(new ListFunctionsCommand({ Marker: 'bogus' }))).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+      message: 'Invalid Marker.',
+    });
   });
 
   it('validates names, roles, timeouts, reserved variables and payloads', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAws, type TestAws } from '../support/aws.js';
+import { runNames } from '../support/names.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x';
@@ -10,6 +11,9 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
     aws = await startTestAws();
   });
   afterAll(() => aws.close());
+  /** Queue names of this run: runs against one endpoint (EVENTPROBE_TEST_ENDPOINT) never collide. */
+  const { name: queueName } = runNames();
+  const queueUrl = (base: string): string => `${aws.endpoint}/000000000000/${queueName(base)}`;
 
   const call = async (params: Record<string, string>): Promise<{ status: number; xml: string }> => {
     const res = await fetch(`${aws.endpoint}/`, {
@@ -25,7 +29,7 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
   it('creates a queue with attributes and tags, and answers in the 2012-11-05 namespace', async () => {
     const res = await call({
       Action: 'CreateQueue',
-      QueueName: 'query-q',
+      QueueName: queueName('query-q'),
       'Attribute.1.Name': 'VisibilityTimeout',
       'Attribute.1.Value': '40',
       'Tag.1.Key': 'team',
@@ -33,9 +37,9 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
     });
     expect(res.status).toBe(200);
     expect(res.xml).toContain('<CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">');
-    expect(tag(res.xml, 'QueueUrl')).toBe(`${aws.endpoint}/000000000000/query-q`);
+    expect(tag(res.xml, 'QueueUrl')).toBe(queueUrl('query-q'));
     expect(res.xml).toMatch(/<ResponseMetadata><RequestId>[0-9a-f-]+<\/RequestId><\/ResponseMetadata>/);
-    const url = `${aws.endpoint}/000000000000/query-q`;
+    const url = queueUrl('query-q');
     const attrs = await call({
       Action: 'GetQueueAttributes',
       QueueUrl: url,
@@ -44,7 +48,7 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
     });
     expect(attrs.xml).toContain('<Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute>');
     expect(attrs.xml).toContain(
-      '<Attribute><Name>QueueArn</Name><Value>arn:aws:sqs:us-east-1:000000000000:query-q</Value></Attribute>',
+      `<Attribute><Name>QueueArn</Name><Value>arn:aws:sqs:us-east-1:000000000000:${queueName('query-q')}</Value></Attribute>`,
     );
     const tags = await call({ Action: 'ListQueueTags', QueueUrl: url });
     expect(tags.xml).toContain('<Tag><Key>team</Key><Value>blue</Value></Tag>');
@@ -59,29 +63,29 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
       'Attribute.1.Name': 'DelaySeconds',
       'Attribute.1.Value': '0',
     });
-    const url2 = await call({ Action: 'GetQueueUrl', QueueName: 'query-q' });
+    const url2 = await call({ Action: 'GetQueueUrl', QueueName: queueName('query-q') });
     expect(tag(url2.xml, 'QueueUrl')).toBe(url);
     const dlq = await call({ Action: 'ListDeadLetterSourceQueues', QueueUrl: url });
     expect(dlq.xml).toContain('<ListDeadLetterSourceQueuesResponse');
     expect(dlq.xml).not.toContain('<QueueUrl>');
     await call({
       Action: 'CreateQueue',
-      QueueName: 'query-src',
+      QueueName: queueName('query-src'),
       'Attribute.1.Name': 'RedrivePolicy',
       'Attribute.1.Value': JSON.stringify({
-        deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:query-q',
+        deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${queueName('query-q')}`,
         maxReceiveCount: 2,
       }),
     });
     const sources = await call({ Action: 'ListDeadLetterSourceQueues', QueueUrl: url });
-    expect(tag(sources.xml, 'QueueUrl')).toBe(`${aws.endpoint}/000000000000/query-src`);
-    const list = await call({ Action: 'ListQueues', QueueNamePrefix: 'query-', MaxResults: '1' });
+    expect(tag(sources.xml, 'QueueUrl')).toBe(queueUrl('query-src'));
+    const list = await call({ Action: 'ListQueues', QueueNamePrefix: queueName('query-'), MaxResults: '1' });
     expect(list.xml).toContain(`<ListQueuesResult><QueueUrl>${url}</QueueUrl>`);
   });
 
   it('sends, receives (with attributes) and deletes messages', async () => {
-    const url = `${aws.endpoint}/000000000000/query-msgs`;
-    await call({ Action: 'CreateQueue', QueueName: 'query-msgs' });
+    const url = queueUrl('query-msgs');
+    await call({ Action: 'CreateQueue', QueueName: queueName('query-msgs') });
     const sent = await call({
       Action: 'SendMessage',
       QueueUrl: url,
@@ -139,8 +143,8 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
   });
 
   it('handles batches with per-entry errors', async () => {
-    const url = `${aws.endpoint}/000000000000/query-batch`;
-    await call({ Action: 'CreateQueue', QueueName: 'query-batch' });
+    const url = queueUrl('query-batch');
+    await call({ Action: 'CreateQueue', QueueName: queueName('query-batch') });
     const sent = await call({
       Action: 'SendMessageBatch',
       QueueUrl: url,
@@ -193,7 +197,7 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
   it('answers errors as XML with the legacy query codes', async () => {
     const missing = await call({
       Action: 'GetQueueAttributes',
-      QueueUrl: `${aws.endpoint}/000000000000/nope`,
+      QueueUrl: queueUrl('nope'),
     });
     expect(missing.status).toBe(400);
     expect(missing.xml).toContain('<ErrorResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/">');
@@ -201,34 +205,34 @@ describe('local SQS over the query protocol (form-encoded, XML)', () => {
     expect(tag(missing.xml, 'Message')).toBe('The specified queue does not exist for this wsdl version.');
     const exists = await call({
       Action: 'CreateQueue',
-      QueueName: 'dup-q',
+      QueueName: queueName('dup-q'),
       'Attribute.1.Name': 'DelaySeconds',
       'Attribute.1.Value': '1',
     });
     expect(exists.status).toBe(200);
     const clash = await call({
       Action: 'CreateQueue',
-      QueueName: 'dup-q',
+      QueueName: queueName('dup-q'),
       'Attribute.1.Name': 'DelaySeconds',
       'Attribute.1.Value': '2',
     });
     expect(tag(clash.xml, 'Code')).toBe('QueueAlreadyExists');
-    const body = await call({ Action: 'SendMessage', QueueUrl: `${aws.endpoint}/000000000000/dup-q` });
+    const body = await call({ Action: 'SendMessage', QueueUrl: queueUrl('dup-q') });
     expect(tag(body.xml, 'Code')).toBe('MissingParameter');
-    const purge1 = await call({ Action: 'PurgeQueue', QueueUrl: `${aws.endpoint}/000000000000/dup-q` });
+    const purge1 = await call({ Action: 'PurgeQueue', QueueUrl: queueUrl('dup-q') });
     expect(purge1.status).toBe(200);
-    const purge2 = await call({ Action: 'PurgeQueue', QueueUrl: `${aws.endpoint}/000000000000/dup-q` });
+    const purge2 = await call({ Action: 'PurgeQueue', QueueUrl: queueUrl('dup-q') });
     expect(purge2.status).toBe(403);
     expect(tag(purge2.xml, 'Code')).toBe('AWS.SimpleQueueService.PurgeQueueInProgress');
-    const del = await call({ Action: 'DeleteQueue', QueueUrl: `${aws.endpoint}/000000000000/dup-q` });
+    const del = await call({ Action: 'DeleteQueue', QueueUrl: queueUrl('dup-q') });
     expect(del.xml).toContain('<DeleteQueueResponse');
     const unknown = await call({ Action: 'Frobnicate' });
     expect(tag(unknown.xml, 'Code')).toBe('InvalidAction');
   });
 
   it('adds and removes permissions in the queue policy', async () => {
-    const url = `${aws.endpoint}/000000000000/query-perm`;
-    await call({ Action: 'CreateQueue', QueueName: 'query-perm' });
+    const url = queueUrl('query-perm');
+    await call({ Action: 'CreateQueue', QueueName: queueName('query-perm') });
     const add = await call({
       Action: 'AddPermission',
       QueueUrl: url,

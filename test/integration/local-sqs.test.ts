@@ -849,6 +849,9 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
     expect([...(page1.queueUrls ?? []), ...(page2.queueUrls ?? [])].sort()).toEqual([url, second2].sort());
     expect(page2.NextToken).toBeUndefined();
     await expect(
+      sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl, NextToken: 'bogus' })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue', message: 'Invalid NextToken value.' });
+    await expect(
       create({
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: `${dlqArn}-missing`, maxReceiveCount: 3 }),
       }),

@@ -735,6 +735,39 @@ describe('executions', () => {
       expect.arrayContaining(['AWS::StepFunctions::StateMachine', 'AWS::Lambda', 'AWS::Lambda::Function']),
     );
   });
+
+  it("hangs the StateMachine segment below the caller's segment named by the header's Parent", async () => {
+    const arn = await create({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    const xray = new XRayClient({ endpoint: aws.endpoint, region: REGION, credentials });
+    /** The state machine segment of an execution started with `traceHeader`, once recorded. */
+    const machineSegment = async (traceHeader: string) => {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn, traceHeader }),
+      );
+      expect((await settle(executionArn as string)).status).toBe('SUCCEEDED');
+      const root = /Root=([^;]+)/.exec(traceHeader)?.[1] as string;
+      for (let i = 0; i < 100; i++) {
+        const { Traces } = await xray.send(new BatchGetTracesCommand({ TraceIds: [root] }));
+        const docs = (Traces?.[0]?.Segments ?? []).map((s) => JSON.parse(s.Document as string));
+        const machine = docs.find((d) => d.origin === 'AWS::StepFunctions::StateMachine');
+        if (machine) return machine;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no StateMachine segment in trace ${root}`);
+    };
+    // An upstream caller (e.g. a function's PutEvents subsegment, passed on by an EventBridge rule).
+    const linked = await machineSegment(
+      'Root=1-5759e988-bd862e3fe1be46a994272701;Parent=53995c3f42cd8ad8;Sampled=1',
+    );
+    expect(linked).toMatchObject({
+      trace_id: '1-5759e988-bd862e3fe1be46a994272701',
+      parent_id: '53995c3f42cd8ad8',
+    });
+    // No Parent: the execution's segment is a root of its trace.
+    const root = await machineSegment('Root=1-5759e988-bd862e3fe1be46a994272702;Sampled=1');
+    expect(root.trace_id).toBe('1-5759e988-bd862e3fe1be46a994272702');
+    expect(root).not.toHaveProperty('parent_id');
+  });
 });
 
 describe('more behaviour', () => {

@@ -64,6 +64,17 @@ describe('import graph of src/ (type-only imports included)', () => {
         ).toEqual([]);
     }
   });
+
+  it('the emulator’s protocols know no service: their hints come from the service definitions', () => {
+    const protocols = [...graph.keys()].filter((path) => path.startsWith('local/protocols/'));
+    expect(protocols.length).toBeGreaterThan(0);
+    for (const path of protocols) {
+      expect(
+        (graph.get(path) as ModuleImports).local.filter((p) => p.startsWith('local/services/')),
+        path,
+      ).toEqual([]);
+    }
+  });
 });
 
 describe('the check itself', () => {

@@ -1,6 +1,6 @@
 /** The failure artifacts' function logs: bounded per log group, once per event, grouped and in time order. */
 import { describe, expect, it } from 'vitest';
-import { ArtifactRecorder, MAX_LOG_EVENTS_PER_GROUP } from '../../src/artifacts.js';
+import { ArtifactRecorder, MAX_LOG_EVENTS_PER_GROUP, MAX_LOG_GROUPS } from '../../src/artifacts.js';
 import { parseLogEvent } from '../../src/checks/function-logs.js';
 import { type LogEvent, ON_LOG_EVENTS, tailEvents } from '../../src/checks/functions.js';
 
@@ -38,6 +38,46 @@ describe('ArtifactRecorder function logs', () => {
     expect(out).toHaveLength(501);
     expect(out[1]).toContain('line 100');
     expect(out[500]).toContain('line 599');
+  });
+
+  it('keeps the log groups read last up to the bound, and says first how many it left out', () => {
+    const recorder = new ArtifactRecorder(2, 2);
+    recorder.logs('a', [event(1)]);
+    recorder.logs('b', [event(2)]);
+    recorder.logs('a', [event(3)]);
+    recorder.logs('c', [event(4)]);
+    expect(lines(recorder.functionLogs())).toEqual([
+      '== 1 more log group left out: at most 2 are kept, those read last ==',
+      '== a (2 events) ==',
+      '2026-12-07T06:00:00.001Z  s1  line 1',
+      '2026-12-07T06:00:00.003Z  s1  line 3',
+      '== c (1 events) ==',
+      '2026-12-07T06:00:00.004Z  s1  line 4',
+    ]);
+    // A group left out that is read again comes back (with what this read brought) and pushes out the oldest.
+    recorder.logs('b', [event(5), event(6), event(7)]);
+    recorder.logs('d', [event(8)]);
+    expect(lines(recorder.functionLogs())).toEqual([
+      '== 2 more log groups left out: at most 2 are kept, those read last ==',
+      '== b (2 events, 1 older not kept) ==',
+      '2026-12-07T06:00:00.006Z  s1  line 6',
+      '2026-12-07T06:00:00.007Z  s1  line 7',
+      '== d (1 events) ==',
+      '2026-12-07T06:00:00.008Z  s1  line 8',
+    ]);
+  });
+
+  it('the default bound is 20 log groups, and the note is in function-logs.txt', async () => {
+    const recorder = new ArtifactRecorder();
+    expect(recorder.maxLogGroups).toBe(MAX_LOG_GROUPS);
+    expect(MAX_LOG_GROUPS).toBe(20);
+    for (let i = 0; i < 25; i++) recorder.logs(`/aws/lambda/f${i}`, [event(i)]);
+    const text = (await recorder.collect(undefined)).get('function-logs.txt') ?? '';
+    const headers = lines(text).filter((line) => line.startsWith('=='));
+    expect(headers).toHaveLength(21);
+    expect(headers[0]).toBe('== 5 more log groups left out: at most 20 are kept, those read last ==');
+    expect(headers[1]).toBe('== /aws/lambda/f5 (1 events) ==');
+    expect(headers[20]).toBe('== /aws/lambda/f24 (1 events) ==');
   });
 
   it('records an event read again (a later poll, another call) once, in time order, line breaks escaped', () => {

@@ -1,6 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { containsValue, runMatch } from '../../src/checks/match.js';
+import { containsValue, exactlyOne, runMatch } from '../../src/checks/match.js';
 import {
   createProbe,
   InvalidInputError,
@@ -32,6 +32,28 @@ const probeWith = (clients: Partial<Record<keyof ProbeClients, unknown>>) =>
   createProbe({ region: 'us-east-1', clients: clients as Partial<ProbeClients> });
 
 describe('match helpers', () => {
+  it('exactlyOne returns the one option given, and names what was given otherwise', () => {
+    expect(exactlyOne({ queueName: 'q', other: 1 }, ['queueUrl', 'queueName'], 'f')).toEqual([
+      'queueName',
+      'q',
+    ]);
+    expect(() => exactlyOne({}, ['queueUrl', 'queueName'], 'f')).toThrow(
+      expect.objectContaining({
+        message: 'f takes exactly one of queueUrl, queueName; got none.',
+        option: 'queueUrl',
+      }),
+    );
+    expect(() => exactlyOne({ queueUrl: 'u', queueName: 'q' }, ['queueUrl', 'queueName'], 'f')).toThrow(
+      expect.objectContaining({
+        message: 'f takes exactly one of queueUrl, queueName; got queueUrl and queueName.',
+        option: 'queueName',
+      }),
+    );
+    expect(() => exactlyOne({ queueName: ' ' }, ['queueUrl', 'queueName'], 'f')).toThrow(
+      expect.objectContaining({ option: 'queueName' }),
+    );
+  });
+
   it('an object match needs an object; a function returning false fails', () => {
     expect(containsValue(1, { a: 1 })).toBe(false);
     expect(containsValue({ a: { b: [1] }, c: 2 }, { a: { b: [1] } })).toBe(true);

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { AwsError } from '../../src/local/core/errors.js';
+import { defineService } from '../../src/local/core/service.js';
 import {
   addressOf,
   decodeAwsChunked,
+  restXmlProtocol,
   routeS3,
+  S3_MAX_BODY_BYTES,
   virtualHostBucket,
 } from '../../src/local/protocols/rest-xml.js';
-import { parseXml, textOf, xmlDocument } from '../../src/local/services/s3/xml.js';
+import { parseXml, textOf, xmlDocument } from '../../src/local/protocols/xml-document.js';
+import { s3Shapes } from '../../src/local/services/s3/codec.js';
+import { s3 } from '../../src/local/services/s3/index.js';
+import { noSuchBucket } from '../../src/local/services/s3/state.js';
 
 describe('S3 addressing', () => {
   it('reads the bucket from virtual-hosted Host names and not from IPs or bare hosts', () => {
@@ -74,7 +81,7 @@ describe('S3 XML', () => {
     const tag = root.children[0]?.children[0];
     expect(textOf(tag, 'Key')).toBe('a&b');
     expect(textOf(tag, 'Value')).toBe('<x>AB');
-    expect(xmlDocument('R', { A: ['1 < 2', 'x'], B: { C: true }, D: undefined })).toBe(
+    expect(xmlDocument('R', { A: ['1 < 2', 'x'], B: { C: true }, D: undefined }, s3Shapes.xmlns)).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><A>1 &lt; 2</A><A>x</A><B><C>true</C></B></R>',
     );
   });
@@ -83,5 +90,70 @@ describe('S3 XML', () => {
     for (const bad of ['', '<a>', '<a></b>', '<a/><b/>', 'text', '<a>x</a>trailing', '</a>']) {
       expect(() => parseXml(bad), bad).toThrow('not well-formed');
     }
+  });
+});
+
+describe('REST-XML hints come from the service definition', () => {
+  const request = (method: string, path: string, query = '') => ({
+    method,
+    path,
+    query: new URLSearchParams(query),
+    headers: { host: '127.0.0.1' },
+  });
+  const tagging = '<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>';
+  const bare = defineService({
+    signingName: 'bare',
+    protocols: ['rest-xml'],
+    restXml: { xmlns: 'urn:bare', rawBodies: { PutObject: ['Text', 'text'] } },
+    createState: () => ({}),
+    operations: {},
+  });
+
+  it('S3 declares its documents, raw bodies and namespace', () => {
+    expect(s3.restXml).toBe(s3Shapes);
+    const put = restXmlProtocol.decode(s3, request('PUT', '/b/k'), Buffer.from('bytes'));
+    expect(put).toEqual({
+      operation: 'PutObject',
+      input: { Bucket: 'b', Key: 'k', Body: Buffer.from('bytes') },
+    });
+    const policy = restXmlProtocol.decode(s3, request('PUT', '/b', 'policy'), Buffer.from('{"a":1}'));
+    expect(policy.input.Policy).toBe('{"a":1}');
+    const tags = restXmlProtocol.decode(s3, request('PUT', '/b', 'tagging'), Buffer.from(tagging));
+    expect(tags.input.Tagging).toEqual({ TagSet: [{ Key: 'k', Value: 'v' }] });
+    const reply = restXmlProtocol.encodeResult(
+      s3,
+      { operation: 'GetBucketTagging', input: {} },
+      { Xml: { root: 'R', value: {} } },
+      'id',
+    );
+    expect(String(reply.body)).toContain('<R xmlns="http://s3.amazonaws.com/doc/2006-03-01/">');
+  });
+
+  it('another service gets only its own hints', () => {
+    const put = restXmlProtocol.decode(bare, request('PUT', '/b/k'), Buffer.from('text'));
+    expect(put.input).toEqual({ Bucket: 'b', Key: 'k', Text: 'text' });
+    const tags = restXmlProtocol.decode(bare, request('PUT', '/b', 'tagging'), Buffer.from(tagging));
+    expect(tags.input).toEqual({ Bucket: 'b' });
+    const reply = restXmlProtocol.encodeResult(
+      bare,
+      { operation: 'GetBucketTagging', input: {} },
+      { Xml: { root: 'R', value: {} } },
+      'id',
+    );
+    expect(String(reply.body)).toContain('<R xmlns="urn:bare">');
+  });
+
+  it('writes an error’s extra fields as elements of S3’s error document', () => {
+    const missing = restXmlProtocol.encodeError(s3, noSuchBucket('gone'), 'req-1');
+    expect(missing.status).toBe(404);
+    expect(String(missing.body)).toContain(
+      '<Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>gone</BucketName><RequestId>req-1</RequestId>',
+    );
+    const tooLarge = restXmlProtocol.bodyTooLarge?.(300) as AwsError;
+    const body = String(restXmlProtocol.encodeError(s3, tooLarge, 'req-2').body);
+    expect(body).toContain('<Code>EntityTooLarge</Code>');
+    expect(body).toContain(
+      `<ProposedSize>300</ProposedSize><MaxSizeAllowed>${S3_MAX_BODY_BYTES}</MaxSizeAllowed>`,
+    );
   });
 });

@@ -5,6 +5,7 @@ export type ProtocolName = 'json' | 'query' | 'rest-json' | 'rest-xml';
 
 export type { TaggedResource } from './tagged.js';
 
+import type { XmlElement, XmlValue } from '../protocols/xml-document.js';
 import type { TaggedResource } from './tagged.js';
 
 /** Lets the tagging API see and change a service's tags without knowing its state. */
@@ -50,6 +51,30 @@ export interface QueryShapes {
 export type QueryCodec = QueryShapes;
 
 /**
+ * What the REST-XML protocol needs to know about a service's documents (S3). The routing, the
+ * header and query bindings, the parser and the writer are shared (`protocols/rest-xml.ts`,
+ * `protocols/xml-document.ts`); these are only the hints.
+ */
+export interface RestXmlShapes {
+  /** XML namespace of result documents, e.g. `http://s3.amazonaws.com/doc/2006-03-01/`. */
+  readonly xmlns: string;
+  /** Operation → the input member that holds its request document, and that document's decoder. */
+  readonly payloads?: Readonly<Record<string, readonly [string, (root: XmlElement) => unknown]>>;
+  /**
+   * Operations whose body is not a document: the input member it goes to, as raw bytes (a Buffer)
+   * or as UTF-8 text (S3: `PutObject` → `['Body', 'bytes']`, `PutBucketPolicy` → `['Policy', 'text']`).
+   */
+  readonly rawBodies?: Readonly<Record<string, readonly [string, 'bytes' | 'text']>>;
+}
+
+/** What a REST-XML operation returns: header-bound members by their SDK names, and raw bytes or a document. */
+export interface RestXmlResult {
+  readonly [member: string]: unknown;
+  readonly Body?: Buffer;
+  readonly Xml?: { readonly root: string; readonly value: XmlValue };
+}
+
+/**
  * Where a REST operation's input member comes from, or where an output member goes: a header, a
  * query parameter, the status code, or the whole body (`payload`: raw bytes as a Buffer on input,
  * a Buffer/Uint8Array/string written as is, or anything else as the protocol's document, on output).
@@ -91,6 +116,8 @@ export interface ServiceDefinition<S = unknown> {
   readonly jsonVersion?: '1.0' | '1.1';
   readonly query?: QueryShapes;
   readonly rest?: readonly RestRoute[];
+  /** For the REST-XML protocol (S3): its document hints. */
+  readonly restXml?: RestXmlShapes;
   /** Builds the empty state of one account+region. */
   createState(scope: { accountId: string; region: string }): S;
   readonly operations: Readonly<Record<string, Operation<S>>>;

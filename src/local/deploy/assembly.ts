@@ -29,7 +29,6 @@ export interface AssemblyStack {
 
 /** The assembly cannot be read. */
 export class AssemblyError extends EventProbeError {
-  override name = 'AssemblyError';
   constructor(
     message: string,
     /** The assembly directory. */

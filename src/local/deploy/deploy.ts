@@ -82,7 +82,6 @@ export interface ResourceFailure {
 
 /** A stack operation ended in failure (rolled back, or failed). */
 export class StackDeployError extends EventProbeError {
-  override name = 'StackDeployError';
   constructor(
     message: string,
     readonly stackName: string,

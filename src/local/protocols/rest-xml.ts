@@ -7,11 +7,10 @@
  */
 import { debuglog } from 'node:util';
 import { AwsError } from '../core/errors.js';
-import { PAYLOADS, RAW_BODY } from '../services/s3/codec.js';
-import { S3Error, type S3Result } from '../services/s3/state.js';
-import { parseXml, xmlDocument } from '../services/s3/xml.js';
+import type { AnyService, RestXmlResult, RestXmlShapes } from '../core/service.js';
 import type { Protocol } from './types.js';
 import { escapeXml } from './xml.js';
+import { parseXml, xmlDocument } from './xml-document.js';
 
 const log = debuglog('eventprobe:local');
 
@@ -38,7 +37,15 @@ export const virtualHostBucket = (host: string | undefined): string | undefined 
   return aws ? aws[1] : undefined;
 };
 
-const invalidUri = (): S3Error => new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+/** An error with the extra elements S3 writes in `<Error>` (`BucketName`, `ProposedSize`, ...). */
+const s3Error = (
+  code: string,
+  message: string,
+  status: number,
+  elements: Readonly<Record<string, string>> = {},
+): AwsError => Object.assign(new AwsError(code, message, status), { fields: elements });
+
+const invalidUri = (): AwsError => s3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
 
 const decode = (s: string): string => {
   try {
@@ -92,8 +99,8 @@ const OTHER_SUBRESOURCES = [
   'website',
 ];
 
-const notImplemented = (what: string): S3Error =>
-  new S3Error('NotImplemented', `The eventprobe emulator does not implement ${what} for S3.`, 501);
+const notImplemented = (what: string): AwsError =>
+  s3Error('NotImplemented', `The eventprobe emulator does not implement ${what} for S3.`, 501);
 
 /** The S3 operation a request is for. */
 export const routeS3 = (
@@ -108,7 +115,7 @@ export const routeS3 = (
   if (other !== undefined) throw notImplemented(`${method} ?${other}`);
   if (bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';
-    throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+    throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
   }
   if (key === undefined) {
     if (method === 'GET') {
@@ -156,7 +163,7 @@ export const routeS3 = (
       if (has('uploadId')) return 'CompleteMultipartUpload';
     }
   }
-  throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+  throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
 };
 
 const INPUT_HEADERS: Readonly<Record<string, string>> = {
@@ -261,8 +268,8 @@ const utf8Header = (value: string): string => {
   return decoded.includes('\ufffd') ? value : decoded;
 };
 
-const incompleteBody = (): S3Error =>
-  new S3Error('IncompleteBody', 'The request body terminated unexpectedly', 400);
+const incompleteBody = (): AwsError =>
+  s3Error('IncompleteBody', 'The request body terminated unexpectedly', 400);
 
 /**
  * Decodes an `aws-chunked` body: `<hex size>[;chunk-signature=...]\r\n<bytes>\r\n` ... `0\r\n`,
@@ -301,6 +308,7 @@ const isAwsChunked = (headers: Readonly<Record<string, string>>): boolean =>
 
 /** Builds the operation's input from the request. */
 const inputOf = (
+  shapes: RestXmlShapes,
   operation: string,
   bucket: string | undefined,
   key: string | undefined,
@@ -339,11 +347,11 @@ const inputOf = (
       if (member?.startsWith('Checksum')) input[member] = value;
     }
   }
-  if (RAW_BODY.has(operation)) {
-    if (operation === 'PutBucketPolicy') input.Policy = body.toString('utf8');
-    else input.Body = body;
+  const rawBody = shapes.rawBodies?.[operation];
+  if (rawBody) {
+    input[rawBody[0]] = rawBody[1] === 'text' ? body.toString('utf8') : body;
   } else {
-    const payload = PAYLOADS[operation];
+    const payload = shapes.payloads?.[operation];
     if (payload && body.length > 0) input[payload[0]] = payload[1](parseXml(body.toString('utf8')));
   }
   return input;
@@ -366,7 +374,12 @@ const requestHeaders = (requestId: string): Record<string, string> => ({
 });
 
 /** Renders an operation's result. */
-export const encodeS3Result = (operation: string, result: S3Result, requestId: string): S3HttpReply => {
+export const encodeS3Result = (
+  operation: string,
+  result: RestXmlResult,
+  requestId: string,
+  xmlns: string,
+): S3HttpReply => {
   const headers = requestHeaders(requestId);
   for (const [member, value] of Object.entries(result)) {
     if (value === undefined || value === null) continue;
@@ -381,7 +394,7 @@ export const encodeS3Result = (operation: string, result: S3Result, requestId: s
   }
   let body: string | Buffer = '';
   if (result.Xml) {
-    body = xmlDocument(result.Xml.root, result.Xml.value);
+    body = xmlDocument(result.Xml.root, result.Xml.value, xmlns);
     headers['content-type'] = 'application/xml';
   } else if (result.Body) {
     body = result.Body;
@@ -412,18 +425,23 @@ export const encodeS3Error = (err: unknown, method: string, requestId: string): 
     headers['content-length'] = '0';
     return { status: e.status, headers, body: '' };
   }
-  const extra = e instanceof S3Error ? e.extra : {};
+  const extra = e.fields ?? {};
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(e.code)}</Code>` +
     `<Message>${escapeXml(e.message)}</Message>` +
     Object.entries(extra)
-      .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+      .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
       .join('') +
     `<RequestId>${requestId}</RequestId><HostId>${headers['x-amz-id-2']}</HostId></Error>`;
   headers['content-type'] = 'application/xml';
   headers['content-length'] = String(Buffer.byteLength(body));
   return { status: e.status, headers, body };
 };
+
+/** A service speaking REST-XML without document hints: no documents in, results without a namespace. */
+const NO_SHAPES: RestXmlShapes = { xmlns: '' };
+
+const shapesOf = (service: AnyService): RestXmlShapes => service.restXml ?? NO_SHAPES;
 
 /**
  * S3's REST-XML protocol: the bucket from the Host (virtual-hosted style) or the path, the
@@ -435,18 +453,19 @@ export const restXmlProtocol: Protocol = {
   name: 'rest-xml',
   maxBodyBytes: S3_MAX_BODY_BYTES,
   bodyTooLarge: (size) =>
-    new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', 400, {
+    s3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', 400, {
       ...(size === undefined ? {} : { ProposedSize: String(size) }),
       MaxSizeAllowed: String(S3_MAX_BODY_BYTES),
     }),
   accepts: () => true,
-  decode: (_service, request, body) => {
+  decode: (service, request, body) => {
     const { bucket, key } = addressOf(request.headers.host, request.path);
     const operation = routeS3(request.method, bucket, key, request.query, request.headers);
-    return { operation, input: inputOf(operation, bucket, key, request.query, request.headers, body) };
+    const input = inputOf(shapesOf(service), operation, bucket, key, request.query, request.headers, body);
+    return { operation, input };
   },
-  encodeResult: (_service, decoded, output, requestId) =>
-    encodeS3Result(decoded.operation, (output ?? {}) as S3Result, requestId),
+  encodeResult: (service, decoded, output, requestId) =>
+    encodeS3Result(decoded.operation, (output ?? {}) as RestXmlResult, requestId, shapesOf(service).xmlns),
   encodeError: (_service, error, requestId, request) => {
     log('s3 request failed: %s', error.message);
     return encodeS3Error(error, request?.method ?? 'GET', requestId);

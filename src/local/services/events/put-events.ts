@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OpContext, Operation } from '../../core/context.js';
 import type { Emulator } from '../../core/emulator.js';
 import { AwsError } from '../../core/errors.js';
+import { invokeAsEventTarget } from '../lambda/event-target.js';
 import { deliverToQueue, type InboundMessage } from '../sqs/delivery.js';
 import { type EventEnvelope, targetBody } from './input.js';
 import { liveRule } from './propagation.js';
@@ -77,19 +78,12 @@ const deliver = (
       if (!lambda && !states && !/^arn:aws[\w-]*:sqs:/.test(target.Arn)) continue; // other targets: no-op
       const body = targetBody(target, event, { ruleName: rule.name, ruleArn: rule.arn, ingestionTime });
       if (body === undefined) continue;
-      if (lambda || states) {
-        const call = lambda
-          ? {
-              service: 'lambda',
-              operation: 'Invoke',
-              input: { FunctionName: target.Arn, InvocationType: 'Event', Payload: body },
-            }
-          : {
-              service: 'states',
-              operation: 'StartExecution',
-              input: { stateMachineArn: target.Arn, input: body },
-            };
-        invokeTarget(emulator, call, (lambda ?? states)?.[1] as string, traceHeader);
+      if (lambda) {
+        void invokeAsEventTarget(emulator, target.Arn, body, { traceHeader });
+        continue;
+      }
+      if (states) {
+        startExecution(emulator, target.Arn, body, states[1] as string, traceHeader);
         continue;
       }
       const message: InboundMessage = {
@@ -110,22 +104,25 @@ const deliver = (
 };
 
 /**
- * A Lambda target (an asynchronous invoke of the function) or a state machine target (a
- * StartExecution), with the target's input, when the emulator serves that service.
+ * A state machine target: a StartExecution with the target's input, when the emulator serves Step
+ * Functions. As on AWS, a state machine that does not exist just receives nothing.
  */
-const invokeTarget = (
+const startExecution = (
   emulator: Emulator,
-  call: { service: string; operation: string; input: Record<string, unknown> },
+  stateMachineArn: string,
+  input: string,
   region: string,
   traceHeader: string | undefined,
 ): void => {
-  if (!emulator.service(call.service)) return;
+  if (!emulator.service('states')) return;
   emulator
-    .invoke(call.service, call.operation, call.input, {
-      region,
-      ...(traceHeader !== undefined ? { traceHeader } : {}),
-    })
-    .catch(() => undefined); // as on AWS, a missing function or state machine just receives nothing
+    .invoke(
+      'states',
+      'StartExecution',
+      { stateMachineArn, input },
+      { region, ...(traceHeader !== undefined ? { traceHeader } : {}) },
+    )
+    .catch(() => undefined);
 };
 
 export const putEvents: Op = (input, ctx: OpContext<EventsState>) => {

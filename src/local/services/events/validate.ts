@@ -1,4 +1,5 @@
 import { AwsError } from '../../core/errors.js';
+import { paginate as paginateOffset } from '../../core/paging.js';
 
 /** One failed constraint, worded as AWS's request validation words it. */
 export interface Violation {
@@ -54,27 +55,18 @@ export const checkLimit = (value: unknown): number | undefined => {
   return value;
 };
 
-const encodeToken = (offset: number): string => Buffer.from(`eventprobe:${offset}`).toString('base64');
-
-const decodeToken = (token: unknown): number => {
-  if (token === undefined || token === null || token === '') return 0;
-  const m = /^eventprobe:(\d+)$/.exec(Buffer.from(String(token), 'base64').toString('utf8'));
-  if (!m) throw new AwsError('ValidationException', 'The NextToken provided is invalid.');
-  return Number(m[1]);
-};
-
 /** One page of `items` by Limit/NextToken. */
 export const paginate = <T>(
   items: readonly T[],
   limit: unknown,
   nextToken: unknown,
-): { page: T[]; nextToken: string | undefined } => {
-  const size = checkLimit(limit) ?? 100;
-  const start = decodeToken(nextToken);
-  const page = items.slice(start, start + size);
-  const end = start + page.length;
-  return { page, nextToken: end < items.length ? encodeToken(end) : undefined };
-};
+): { page: T[]; nextToken: string | undefined } =>
+  paginateOffset(
+    items,
+    nextToken,
+    checkLimit(limit) ?? 100,
+    () => new AwsError('ValidationException', 'The NextToken provided is invalid.'),
+  );
 
 /** `{ Key, Value }[]` → map, validating keys. */
 export const tagList = (value: unknown): Map<string, string> => {

@@ -1,5 +1,6 @@
 import type { Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import {
   CodeError,
   codeFromDirectory,
@@ -358,14 +359,11 @@ export const page = (
   input: Record<string, unknown>,
   key: string,
 ): Record<string, unknown> => {
-  const start = input.Marker === undefined ? 0 : Number(input.Marker);
-  if (!Number.isInteger(start) || start < 0) throw invalidParam('Invalid Marker.');
   const max = input.MaxItems === undefined ? 50 : Number(input.MaxItems);
   if (!Number.isInteger(max) || max < 1 || max > 10000)
     throw invalidParam('MaxItems must be between 1 and 10000.');
-  const slice = rows.slice(start, start + max);
-  const next = start + max < rows.length ? String(start + max) : undefined;
-  return { [key]: slice, ...(next !== undefined ? { NextMarker: next } : {}) };
+  const { page: slice, nextToken } = paginate(rows, input.Marker, max, () => invalidParam('Invalid Marker.'));
+  return { [key]: slice, ...(nextToken !== undefined ? { NextMarker: nextToken } : {}) };
 };
 
 /** Snapshots `$LATEST` as a new numbered version (or returns the last one when nothing changed). */

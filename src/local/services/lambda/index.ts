@@ -5,6 +5,7 @@ import { invokeOperations } from './invoke.js';
 import { mappingOperations, stopMappings } from './mappings.js';
 import { createLambdaState, type LambdaState } from './state.js';
 
+export { type EventTargetOptions, invokeAsEventTarget } from './event-target.js';
 export { invokeFunction, sendToArn } from './invoke.js';
 export type { LambdaState } from './state.js';
 

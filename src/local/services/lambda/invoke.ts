@@ -7,6 +7,7 @@ import { AwsError } from '../../core/errors.js';
 import { FunctionPool, type InvocationResult, type LogEventOut } from '../../runtime/pool.js';
 import { lambdaSettings } from '../../runtime/settings.js';
 import { writeLogEvents } from '../logs/store.js';
+import { invokeAsEventTarget } from './event-target.js';
 import {
   getFunction,
   isRecord,
@@ -469,12 +470,7 @@ export const sendToArn = async (
   } else if (parts.service === 'sns') {
     await emulator.invoke('sns', 'Publish', { TopicArn: arn, Message: body, ...attrs }, region);
   } else if (parts.service === 'lambda') {
-    await emulator.invoke(
-      'lambda',
-      'Invoke',
-      { FunctionName: arn, InvocationType: 'Event', Payload: body },
-      region,
-    );
+    await invokeAsEventTarget(emulator, arn, body);
   } else if (parts.service === 'events') {
     await emulator.invoke(
       'events',

@@ -2,7 +2,8 @@
  * The XML request documents of S3 in the SDK's member shapes (what the operations take), and
  * which operation carries which document.
  */
-import { child, childrenNamed, textOf, type XmlElement } from './xml.js';
+import type { RestXmlShapes } from '../../core/service.js';
+import { child, childrenNamed, textOf, type XmlElement } from '../../protocols/xml-document.js';
 
 const tagSet = (root: XmlElement) => ({
   TagSet: childrenNamed(child(root, 'TagSet'), 'Tag').map((t) => ({
@@ -34,7 +35,7 @@ const configs = (root: XmlElement, element: string, arnElement: string, arnMembe
   }));
 
 /** Operation → [input member that holds the document, decoder]. */
-export const PAYLOADS: Readonly<Record<string, readonly [string, (root: XmlElement) => unknown]>> = {
+const PAYLOADS: RestXmlShapes['payloads'] = {
   CreateBucket: [
     'CreateBucketConfiguration',
     (root) => ({ LocationConstraint: textOf(root, 'LocationConstraint') }),
@@ -80,5 +81,16 @@ export const PAYLOADS: Readonly<Record<string, readonly [string, (root: XmlEleme
   ],
 };
 
-/** Operations whose body is raw bytes (`Body`), not an XML document. */
-export const RAW_BODY = new Set(['PutObject', 'UploadPart', 'PutBucketPolicy']);
+/** Operations whose body is not an XML document: objects and parts as bytes, a policy as text. */
+const RAW_BODIES: RestXmlShapes['rawBodies'] = {
+  PutObject: ['Body', 'bytes'],
+  UploadPart: ['Body', 'bytes'],
+  PutBucketPolicy: ['Policy', 'text'],
+};
+
+/** What the REST-XML protocol needs to know of S3's documents. */
+export const s3Shapes: RestXmlShapes = {
+  xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+  payloads: PAYLOADS,
+  rawBodies: RAW_BODIES,
+};

@@ -13,6 +13,7 @@ import {
   putBucketPolicy,
   putBucketTagging,
 } from './buckets.js';
+import { s3Shapes } from './codec.js';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
@@ -69,6 +70,7 @@ const s3Tagging: TaggingHooks<S3State> = {
 export const s3 = defineService<S3State>({
   signingName: 's3',
   protocols: ['rest-xml'],
+  restXml: s3Shapes,
   createState: createS3State,
   operations: {
     AbortMultipartUpload: abortMultipartUpload,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Operation } from '../../core/context.js';
+import { malformedXml } from '../../protocols/xml-document.js';
 import { checksumOf, compositeChecksum, isChecksumAlgorithm, md5Etag, multipartEtag } from './checksums.js';
 import { notifyObjectEvent } from './notifications.js';
 import {
@@ -28,7 +29,6 @@ import {
   str,
   type Upload,
 } from './state.js';
-import { malformedXml } from './xml.js';
 
 type Op = Operation<S3State>;
 type Input = Record<string, unknown>;

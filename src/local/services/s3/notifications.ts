@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { debuglog } from 'node:util';
 import type { Operation } from '../../core/context.js';
 import type { Emulator } from '../../core/emulator.js';
+import { invokeAsEventTarget } from '../lambda/event-target.js';
 import { deliverToQueue } from '../sqs/delivery.js';
 import {
   type Bucket,
@@ -126,23 +127,6 @@ const toTopic = (emulator: Emulator, arn: string, message: string) =>
     'Publish',
     { TopicArn: arn, Message: message, Subject: 'Amazon S3 Notification' },
     { region: regionOf(arn) },
-  );
-
-/**
- * Lambda destinations: an asynchronous (`Event`) invoke of the function with the S3 event (queued,
- * retried and sent on to the function's on-failure destination as Lambda does for async invokes). A
- * function that does not exist drops the event (logged under NODE_DEBUG=eventprobe:s3).
- */
-export const invokeLambdaTarget = (
-  emulator: Emulator,
-  functionArn: string,
-  payload: string,
-): Promise<unknown> =>
-  emulator.invoke(
-    'lambda',
-    'Invoke',
-    { FunctionName: functionArn, InvocationType: 'Event', Payload: payload },
-    { region: regionOf(functionArn) },
   );
 
 const testEvent = (ctx: S3Ctx, bucket: Bucket): string =>
@@ -300,7 +284,11 @@ export const notifyObjectEvent = (
       } else if (target.kind === 'topic') {
         toTopic(emulator, target.arn, body).catch(fail(`S3 event to ${target.arn}`));
       } else {
-        invokeLambdaTarget(emulator, target.arn, body).catch(fail(`S3 event to ${target.arn}`));
+        // Lambda destinations: an asynchronous invoke (queued, retried and sent on to the
+        // function's on-failure destination as Lambda does); a missing function drops the event.
+        void invokeAsEventTarget(emulator, target.arn, body, {
+          onDropped: fail(`S3 event to ${target.arn}`),
+        });
       }
     }
     const detailType = eventBridgeDetailType(eventName);

@@ -1,7 +1,7 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import type { RestXmlResult } from '../../core/service.js';
 import type { ChecksumAlgorithm } from './checksums.js';
-import type { XmlValue } from './xml.js';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
 export interface ObjectHeaders {
@@ -120,7 +120,7 @@ export class S3Error extends AwsError {
     code: string,
     message: string,
     status: number,
-    readonly extra: Readonly<Record<string, string>> = {},
+    override readonly fields: Readonly<Record<string, string>> = {},
   ) {
     super(code, message, status);
   }
@@ -203,11 +203,7 @@ export const nextSequencer = (bucket: Bucket): string => {
 };
 
 /** What an operation returns: header-bound members by their SDK names, and a body or an XML document. */
-export interface S3Result {
-  readonly [member: string]: unknown;
-  readonly Body?: Buffer;
-  readonly Xml?: { readonly root: string; readonly value: XmlValue };
-}
+export type S3Result = RestXmlResult;
 
 export const OWNER = {
   ID: '75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a',

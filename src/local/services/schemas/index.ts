@@ -1,5 +1,6 @@
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
 import {
   createSchemasState,
@@ -144,14 +145,10 @@ const page = <T>(items: readonly T[], input: Input): { items: T[]; NextToken?: s
   const limit = rawLimit === undefined ? DEFAULT_PAGE : Number(rawLimit);
   if (!Number.isInteger(limit) || limit < 1) throw badRequest('limit must be a positive whole number.');
   const token = optionalString(input, 'nextToken') ?? optionalString(input, 'NextToken');
-  const start = token === undefined ? 0 : Number.parseInt(token, 10);
-  if (!Number.isInteger(start) || start < 0 || start > items.length) {
-    throw badRequest('The nextToken is not valid.');
-  }
-  const end = start + limit;
-  return end < items.length
-    ? { items: items.slice(start, end), NextToken: String(end) }
-    : { items: items.slice(start) };
+  const { page: slice, nextToken } = paginate(items, token, limit, () =>
+    badRequest('The nextToken is not valid.'),
+  );
+  return nextToken === undefined ? { items: slice } : { items: slice, NextToken: nextToken };
 };
 
 const latest = (schema: SchemaRecord): SchemaVersionRecord => schema.versions.at(-1) as SchemaVersionRecord;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { str } from '../../core/coerce.js';
 import { AwsError } from '../../core/errors.js';
+import { invokeAsEventTarget } from '../lambda/event-target.js';
 import { deliverToQueue, type InboundMessageAttribute } from '../sqs/delivery.js';
 import { type FilterMessageAttribute, type FilterPolicyScope, matchesFilterPolicy } from './filter-policy.js';
 
@@ -240,8 +241,6 @@ export const deliver = (
 
 /** A `lambda` subscription: an asynchronous invoke with the SNS event Lambda receives. */
 const invokeSubscriber = (ctx: Ctx, sub: Subscription, notification: string): void => {
-  const region = /^arn:aws[\w-]*:lambda:([a-z0-9-]+):/.exec(sub.endpoint)?.[1];
-  if (!region || !ctx.emulator.service('lambda')) return;
   const { SigningCertURL, UnsubscribeURL, ...rest } = JSON.parse(notification) as Record<string, unknown>;
   const event = {
     Records: [
@@ -258,14 +257,9 @@ const invokeSubscriber = (ctx: Ctx, sub: Subscription, notification: string): vo
       },
     ],
   };
-  ctx.emulator
-    .invoke(
-      'lambda',
-      'Invoke',
-      { FunctionName: sub.endpoint, InvocationType: 'Event', Payload: JSON.stringify(event) },
-      { region, ...(ctx.traceHeader ? { traceHeader: ctx.traceHeader } : {}) },
-    )
-    .catch(() => undefined);
+  void invokeAsEventTarget(ctx.emulator, sub.endpoint, JSON.stringify(event), {
+    traceHeader: ctx.traceHeader,
+  });
 };
 
 export const dedupHash = (message: string): string => createHash('sha256').update(message).digest('hex');

@@ -2,6 +2,7 @@ import { globalArn } from '../../core/arn.js';
 import { str, stringList, strMap } from '../../core/coerce.js';
 import type { OpContext, Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { cursorToken, readCursorToken } from '../../core/paging.js';
 import { sqsError } from './errors.js';
 import { type MessageAttributeValue, md5OfAttributes } from './md5.js';
 import {
@@ -354,8 +355,12 @@ const setQueueAttributes: Operation<SqsState> = (input, ctx) => {
   return {};
 };
 
-const listQueues: Operation<SqsState> = (input, ctx) => {
-  const prefix = str(input.QueueNamePrefix) ?? '';
+/**
+ * One page of queue names, as ListQueues and ListDeadLetterSourceQueues page: sorted, after the
+ * NextToken's name, at most MaxResults (1-1000, default 1000), with a NextToken only when
+ * MaxResults was given and more remain (as SQS does).
+ */
+const queueNamePage = (names: readonly string[], input: Input): { page: string[]; nextToken?: string } => {
   const maxGiven = input.MaxResults !== undefined && input.MaxResults !== null;
   const max = intParam(
     'MaxResults',
@@ -366,36 +371,30 @@ const listQueues: Operation<SqsState> = (input, ctx) => {
     'MaxResults must be an integer between 1 and 1000.',
   );
   const token = str(input.NextToken);
-  let after = '';
-  if (token !== undefined && token !== '') {
-    after = Buffer.from(token, 'base64').toString('utf8');
-    if (!after.startsWith('eprq1 ')) throw sqsError.invalidParameterValue('Invalid NextToken value.');
-    after = after.slice('eprq1 '.length);
-  }
-  const names = [...ctx.state.queues.keys()].filter((n) => n.startsWith(prefix) && n > after).sort();
-  const page = names.slice(0, max);
+  const cursor =
+    token === undefined || token === ''
+      ? {}
+      : readCursorToken(token, () => sqsError.invalidParameterValue('Invalid NextToken value.'));
+  const after = str(cursor.after) ?? '';
+  const remaining = names.filter((n) => n > after).sort();
+  const page = remaining.slice(0, max);
+  return maxGiven && remaining.length > page.length
+    ? { page, nextToken: cursorToken({ after: page[page.length - 1] }) }
+    : { page };
+};
+
+const listQueues: Operation<SqsState> = (input, ctx) => {
+  const prefix = str(input.QueueNamePrefix) ?? '';
+  const named = [...ctx.state.queues.keys()].filter((n) => n.startsWith(prefix));
+  const { page, nextToken } = queueNamePage(named, input);
   const out: Record<string, unknown> = {};
   if (page.length > 0) out.QueueUrls = page.map((n) => queueUrl(ctx, ctx.state.queues.get(n) as Queue));
-  if (maxGiven && names.length > page.length) {
-    out.NextToken = Buffer.from(`eprq1 ${page[page.length - 1]}`, 'utf8').toString('base64');
-  }
+  if (nextToken !== undefined) out.NextToken = nextToken;
   return out;
 };
 
 const listDeadLetterSourceQueues: Operation<SqsState> = (input, ctx) => {
   const queue = resolveQueue(ctx, input.QueueUrl);
-  const maxGiven = input.MaxResults !== undefined && input.MaxResults !== null;
-  const max = intParam(
-    'MaxResults',
-    input.MaxResults,
-    1,
-    1000,
-    1000,
-    'MaxResults must be an integer between 1 and 1000.',
-  );
-  const after = str(input.NextToken)
-    ? Buffer.from(str(input.NextToken) as string, 'base64').toString('utf8')
-    : '';
   const sources = [...ctx.state.queues.values()]
     .filter((q) => {
       const policy = q.attributes.RedrivePolicy;
@@ -404,15 +403,11 @@ const listDeadLetterSourceQueues: Operation<SqsState> = (input, ctx) => {
         (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === queue.arn
       );
     })
-    .map((q) => q.name)
-    .filter((n) => n > after)
-    .sort();
-  const page = sources.slice(0, max);
+    .map((q) => q.name);
+  const { page, nextToken } = queueNamePage(sources, input);
   return {
     queueUrls: page.map((n) => queueUrl(ctx, ctx.state.queues.get(n) as Queue)),
-    ...(maxGiven && sources.length > page.length
-      ? { NextToken: Buffer.from(page[page.length - 1] as string, 'utf8').toString('base64') }
-      : {}),
+    ...(nextToken === undefined ? {} : { NextToken: nextToken }),
   };
 };
 

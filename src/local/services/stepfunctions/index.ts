@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { OpContext } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import { defineService, type TaggingHooks } from '../../core/service.js';
 import { parseDefinition } from './definition.js';
 import { addEvent, rootFrame, runMachine } from './interpreter.js';
@@ -163,18 +164,10 @@ const deleteStateMachine = (input: Input, ctx: Ctx): Input => {
 
 const page = <T>(items: T[], input: Input): { items: T[]; nextToken?: string } => {
   const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : PAGE;
-  const decoded =
-    typeof input.nextToken === 'string'
-      ? /^page:(\d+)$/.exec(Buffer.from(input.nextToken, 'base64').toString())
-      : null;
-  const start = typeof input.nextToken === 'string' ? Number(decoded?.[1] ?? Number.NaN) : 0;
-  if (!Number.isInteger(start) || start < 0)
-    throw fail('InvalidToken', `Invalid Token: '${String(input.nextToken)}'`);
-  const slice = items.slice(start, start + max);
-  const end = start + slice.length;
-  return end < items.length
-    ? { items: slice, nextToken: Buffer.from(`page:${end}`).toString('base64') }
-    : { items: slice };
+  const { page: slice, nextToken } = paginate(items, input.nextToken, max, () =>
+    fail('InvalidToken', `Invalid Token: '${String(input.nextToken)}'`),
+  );
+  return nextToken === undefined ? { items: slice } : { items: slice, nextToken };
 };
 
 const listStateMachines = (input: Input, ctx: Ctx): Input => {

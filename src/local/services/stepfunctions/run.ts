@@ -84,6 +84,8 @@ export const delayScale = (emulator: Emulator): number => settings.get(emulator)
 /** Ids of the X-Ray trace an execution records, and its task subsegments. */
 interface Trace {
   readonly root: string;
+  /** The caller's (sub)segment from the header's Parent: the execution's segment hangs below it. */
+  readonly parent: string | undefined;
   readonly segmentId: string;
   readonly subsegments: Record<string, unknown>[];
 }
@@ -100,9 +102,10 @@ export class Run {
   ) {
     const root = /Root=([^;]+)/.exec(execution.traceHeader ?? '')?.[1];
     const sampled = /Sampled=1/.test(execution.traceHeader ?? '');
+    const parent = /Parent=([0-9a-f]{16})/.exec(execution.traceHeader ?? '')?.[1];
     this.trace =
       root && (machine.tracing || sampled)
-        ? { root, segmentId: randomBytes(8).toString('hex'), subsegments: [] }
+        ? { root, parent, segmentId: randomBytes(8).toString('hex'), subsegments: [] }
         : undefined;
   }
 
@@ -162,6 +165,7 @@ export class Run {
       name: this.machine.name,
       id: this.trace.segmentId,
       trace_id: this.trace.root,
+      ...(this.trace.parent ? { parent_id: this.trace.parent } : {}),
       start_time: e.startDate / 1000,
       end_time: (e.stopDate ?? this.emulator.now()) / 1000,
       origin: 'AWS::StepFunctions::StateMachine',

@@ -1,5 +1,6 @@
 import type { OpContext, Operation } from '../../core/context.js';
 import { AwsError } from '../../core/errors.js';
+import { paginate } from '../../core/paging.js';
 import { defineService, type TaggedResource, type TaggingHooks } from '../../core/service.js';
 
 /** The tagging API keeps no state of its own: it reads and writes every service's tags through their hooks. */
@@ -58,24 +59,16 @@ const readStrings = (value: unknown, name: string): string[] => {
   return value.map(String);
 };
 
-const encodeToken = (offset: number): string => Buffer.from(`tagging:${offset}`).toString('base64');
-
-const decodeToken = (token: unknown): number => {
-  if (token === undefined || token === null || token === '') return 0;
-  const m = /^tagging:(\d+)$/.exec(Buffer.from(String(token), 'base64').toString('utf8'));
-  if (!m) throw invalid('The PaginationToken is not valid.');
-  return Number(m[1]);
-};
-
+/** One page of `items`; the Resource Groups Tagging API ends a listing with an empty PaginationToken. */
 const pageOf = <T>(
   items: readonly T[],
   size: number,
   token: unknown,
 ): { page: T[]; PaginationToken: string } => {
-  const start = decodeToken(token);
-  const page = items.slice(start, start + size);
-  const end = start + page.length;
-  return { page, PaginationToken: end < items.length ? encodeToken(end) : '' };
+  const { page, nextToken } = paginate(items, token, size, () =>
+    invalid('The PaginationToken is not valid.'),
+  );
+  return { page, PaginationToken: nextToken ?? '' };
 };
 
 const readPageSize = (value: unknown, name: string, max: number, fallback: number): number => {

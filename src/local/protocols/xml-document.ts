@@ -1,9 +1,11 @@
 /**
- * S3's XML: a small parser for the request documents S3 takes (CreateBucketConfiguration,
- * Tagging, Delete, CompleteMultipartUpload, NotificationConfiguration) and a writer for results.
+ * REST-XML documents: a small parser for the request documents a service takes (S3's
+ * CreateBucketConfiguration, Tagging, Delete, ...) and a writer for result documents. Which
+ * operation takes which document, and the namespace of results, are the service's hints
+ * (`ServiceDefinition.restXml`).
  */
-import { AwsError } from '../../core/errors.js';
-import { escapeXml } from '../../protocols/xml.js';
+import { AwsError } from '../core/errors.js';
+import { escapeXml } from './xml.js';
 
 export interface XmlElement {
   readonly name: string;
@@ -86,8 +88,6 @@ const render = (name: string, value: XmlValue): string => {
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 };
 
-export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-/** A whole document with the S3 namespace on its root. */
-export const xmlDocument = (root: string, value: XmlValue): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n${render(root, value).replace(`<${root}>`, `<${root} xmlns="${S3_XMLNS}">`)}`;
+/** A whole document with the service's namespace on its root. */
+export const xmlDocument = (root: string, value: XmlValue, xmlns: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n${render(root, value).replace(`<${root}>`, `<${root} xmlns="${xmlns}">`)}`;
