@@ -1,5 +1,8 @@
+import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // The SDK's Node-version notice (9 lines) says nothing about this project's tests; `.ci/run` runs
 // them on Node 20, 22 and 24 anyway. Set here so the main process and the workers stay quiet.
@@ -66,9 +69,44 @@ const awsTimingProjects = onEmulator
     ]
   : [];
 
+/**
+ * Files that wait the longest start first, whatever their project, so that the last files to end
+ * are short ones. Vitest orders by project name first (the unit project, with the README check,
+ * last); this orders by each file's duration in the last run (Vitest's results cache) and, for
+ * files it has not seen (a fresh clone), the projects that wait the most first: AWS-timing
+ * (rule delays, X-Ray lag), then the examples (visibility timeouts, retries), unit, the rest.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const root = this.ctx.config.root;
+    const last = (spec: TestSpecification) =>
+      this.ctx.cache.getFileTestResults(`${spec.project.name}:${relative(root, spec.moduleId)}`)?.duration;
+    const rank = (spec: TestSpecification) => {
+      const name = spec.project.name;
+      return name.endsWith('-aws-timing') ? 0 : name === 'examples' ? 1 : name === 'unit' ? 2 : 3;
+    };
+    return sorted.sort((a, b) => {
+      const [da, db] = [last(a), last(b)];
+      if (da !== undefined && db !== undefined) return db - da;
+      if (da !== undefined || db !== undefined) return da === undefined ? -1 : 1; // unseen first
+      return rank(a) - rank(b); // stable: Vitest's order (larger files first) within a project
+    });
+  }
+}
+
 export default defineConfig({
   test: {
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    // The suite waits far more than it computes: each integration file starts its own emulator and
+    // waits on it (long polls, visibility timeouts, Lambda retries, AWS-timing delays), and a whole
+    // coverage run keeps a 2-core machine about a third busy with one file at a time. Vitest's
+    // default (one worker fewer than the cores) is one worker on such a machine; at least four files
+    // at a time, or one per core where there are more.
+    maxWorkers: Math.max(4, availableParallelism()),
+    sequence: { sequencer: LongestFirst },
+    reporters: ['default', 'json'],
+    // Where the json reporter writes (.ci/run reads it); a CLI --outputFile.json=... overrides it.
+    outputFile: { json: '.vitest-results.json' },
     // Never let the SDK's credential chain reach for the EC2 metadata service from a test.
     env: { AWS_EC2_METADATA_DISABLED: 'true' },
     projects: [

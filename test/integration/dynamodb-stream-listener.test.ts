@@ -143,6 +143,8 @@ describe('addDynamoDbStreamListener', () => {
           Runtime: 'nodejs20.x',
           Role: 'arn:aws:iam::000000000000:role/writer',
           Handler: 'writer.handler',
+          // Loading the SDK and two writes: more than Lambda's default 3 s on a busy CI machine.
+          Timeout: 30,
           Code: {
             S3Bucket: LOCAL_CODE_BUCKET,
             S3Key: fileURLToPath(new URL('../fixtures/lambda/state', import.meta.url)),

@@ -30,7 +30,7 @@ import {
   TooManyEntriesInBatchRequest,
   UntagQueueCommand,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SqsState } from '../../src/local/services/sqs/index.js';
 import { emulatorOnly, startTestAws, type TestAws } from '../support/aws.js';
 
@@ -182,8 +182,11 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
       const pending = client
         .send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }))
         .catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 100));
-      expect(state?.queues.get('closing')?.waiters.size).toBe(1);
+      // The poll is waiting on the queue (however long its request takes to arrive on a busy machine).
+      await vi.waitFor(() => expect(state?.queues.get('closing')?.waiters.size).toBe(1), {
+        timeout: 10_000,
+        interval: 10,
+      });
       const started = Date.now();
       await local.close();
       await pending;
@@ -203,11 +206,16 @@ describe('local SQS over the real SDK (AWS JSON 1.0)', () => {
     await new Promise((r) => setTimeout(r, 100));
     controller.abort();
     await expect(pending).rejects.toThrow();
-    // The aborted poll does not steal the next message, and leaves no waiter behind.
-    await new Promise((r) => setTimeout(r, 50));
+    // The aborted poll does not steal the next message, and leaves no waiter behind (once the
+    // closed connection reaches the emulator, however long that takes on a busy machine).
     if (!emulatorOnly) {
       const state = aws.local?.emulator.state<SqsState>('sqs', 'us-east-1');
-      expect(state?.queues.get(url.split('/').pop() as string)?.waiters.size).toBe(0);
+      await vi.waitFor(
+        () => expect(state?.queues.get(url.split('/').pop() as string)?.waiters.size).toBe(0),
+        { timeout: 10_000, interval: 10 },
+      );
+    } else {
+      await new Promise((r) => setTimeout(r, 50));
     }
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'kept' }));
     const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));

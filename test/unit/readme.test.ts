@@ -4,14 +4,15 @@
  * the blocks marked `<!-- readme-test: run -->` run. Any other `<!-- readme-test: ... -->` comment
  * right before a block holds declarations the example assumes (e.g. the system under test).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const scratch = join(repo, 'test/.readme');
+// One folder per process: CI runs the suite on two Node versions at once in the same checkout.
+const scratch = join(repo, 'test/.readme', String(process.pid));
 
 interface Snippet {
   readonly line: number;
@@ -46,7 +47,10 @@ const fileOf = (snippet: Snippet) => join(scratch, `readme-line-${snippet.line}.
 const sourceOf = (snippet: Snippet) =>
   `${snippet.prelude}${snippet.prelude ? '\n' : ''}${snippet.code}\nexport {};\n`;
 
-afterAll(() => rm(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+  await rmdir(dirname(scratch)).catch(() => undefined); // still in use by another run: that one removes it
+});
 
 describe('README examples', () => {
   it('has TypeScript examples, some of them runnable', () => {
