@@ -20,19 +20,30 @@ const exampleAliases = {
 /**
  * The library's integration files and the examples, run again on an emulator with AWS's timing
  * (`realism: 'aws'`: rule delay, tagging lag, SQS duplicates and reordering, X-Ray lag, latency).
- * The `local-*` files test the emulator's own behaviour (at once, by design) and are not in it.
+ * The `local-*` files test the emulator's own behaviour (at once, by design) and are not in it;
+ * nor are `vitest-lifecycle` (it sets test timeouts of its own) and `cli-process` (a child process).
  * Only where the suite runs on the built-in emulator (no external endpoint, no real AWS).
  */
 const AWS_TIMING_FILES = [
+  'checks-functions',
+  'checks-items',
+  'checks-objects',
+  'checks-queues',
+  'checks-vitest',
   'cleanup',
   'cli',
   'cloudformation',
+  'dynamodb-stream-listener',
+  'fixtures',
+  'fixtures-ephemeral',
   'kinesis-listener',
   'mock-event',
   'probe-listener',
   'probe-wiring',
   'reliability',
+  's3-listener',
   'sns-listener',
+  'stepfunctions-probe',
   'tracing',
   'vitest',
 ].map((name) => `test/integration/${name}.test.ts`);
