@@ -285,8 +285,9 @@ export interface Probe extends AsyncDisposable {
   createTopic(options?: CreateTopicOptions): Promise<CreatedTopic>;
   /**
    * Creates a custom EventBridge bus for this run; `cleanup()` and `sweep()` delete it after the
-   * listeners' rules on it. IAM: events:CreateEventBus, events:TagResource; removal
-   * events:DescribeEventBus, events:ListTagsForResource, events:DeleteEventBus.
+   * listeners' rules and any rule left on it. IAM: events:CreateEventBus, events:TagResource; removal
+   * events:DescribeEventBus, events:ListTagsForResource, events:ListRules, events:ListTargetsByRule,
+   * events:RemoveTargets, events:DeleteRule, events:DeleteEventBus.
    */
   createEventBus(options?: CreateEventBusOptions): Promise<CreatedEventBus>;
   /**

@@ -21,7 +21,9 @@ import {
   EventBridgeClient,
   ListTagsForResourceCommand as ListEventBridgeTagsCommand,
   ListEventBusesCommand,
+  ListRuleNamesByTargetCommand,
   PutRuleCommand,
+  PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
   CreateStreamCommand,
@@ -452,6 +454,22 @@ describe('createEventBus', () => {
       eventBusName: bus.eventBusName,
     });
     expect((await listener.waitForEvent(undefined, { timeout: 10_000 })).detail).toEqual({ n: 3 });
+    // A rule the code under test put on the bus, with a target: it goes with the bus.
+    const appTarget = `arn:aws:sqs:us-east-1:000000000000:app-${bus.eventBusName}`;
+    await eventBridge.send(
+      new PutRuleCommand({
+        Name: 'app-rule',
+        EventBusName: bus.eventBusName,
+        EventPattern: '{"source":["fx"]}',
+      }),
+    );
+    await eventBridge.send(
+      new PutTargetsCommand({
+        Rule: 'app-rule',
+        EventBusName: bus.eventBusName,
+        Targets: [{ Id: 'q', Arn: appTarget }],
+      }),
+    );
 
     const report = await p.cleanup();
     const kinds = report.removed.map((r) => r.kind);
@@ -463,6 +481,12 @@ describe('createEventBus', () => {
         .sort(),
     ).toEqual([bus.eventBusName, other.eventBusName].sort());
     expect(await present(buses, [bus.eventBusName, other.eventBusName])).toEqual([]);
+    expect(report.failed).toEqual([]);
+    await expect(
+      eventBridge.send(
+        new ListRuleNamesByTargetCommand({ TargetArn: appTarget, EventBusName: bus.eventBusName }),
+      ),
+    ).rejects.toThrow(/does not exist/);
   });
 
   it("sweep() deletes a crashed run's bus (after its listener) and leaves an unmarked look-alike", async () => {

@@ -634,6 +634,24 @@ describe('event buses', () => {
             expect(input.ResourceARN).toBe(BUS_ARN);
             return { Tags: TAG_LIST };
           },
+          ListRules: (input) => {
+            expect(input.EventBusName).toBe(NAME);
+            return input.NextToken
+              ? { Rules: [{ Name: 'bare' }, { Name: 'gone' }] }
+              : { Rules: [], NextToken: 'n' };
+          },
+          ListTargetsByRule: (input) => {
+            if (input.Rule === 'gone') throw awsError('ResourceNotFoundException');
+            return input.Rule === 'app' ? { Targets: [{ Id: 'q' }, { Id: 'fn' }] } : {};
+          },
+          RemoveTargets: (input) => {
+            expect(input).toMatchObject({ Rule: 'app', EventBusName: NAME, Ids: ['q', 'fn'], Force: true });
+            return {};
+          },
+          DeleteRule: (input) => {
+            expect(input).toMatchObject({ EventBusName: NAME, Force: true });
+            return {};
+          },
           DeleteEventBus: answers(() => ({}), fail('ResourceNotFoundException')),
         },
       },
@@ -648,6 +666,34 @@ describe('event buses', () => {
       ]);
     }
     expect(log.filter((op) => op === 'DeleteEventBus')).toHaveLength(2);
+    // Each removal empties the bus first: rules 'bare' (no targets) deleted, 'gone' skipped.
+    expect(log.filter((op) => /Rule|Targets/.test(op))).toEqual(
+      Array(2)
+        .fill(['ListRules', 'ListRules', 'ListTargetsByRule', 'DeleteRule', 'ListTargetsByRule'])
+        .flat(),
+    );
+    const withApp = clientsOf(
+      {
+        eventBridge: {
+          DescribeEventBus: () => ({ Arn: BUS_ARN }),
+          ListTagsForResource: () => ({ Tags: TAG_LIST }),
+          ListRules: () => ({ Rules: [{ Name: 'app' }, {}] }),
+          ListTargetsByRule: (input) =>
+            input.Rule === 'app' ? { Targets: [{ Id: 'q' }, { Id: 'fn' }] } : { Targets: [{}] },
+          RemoveTargets: (input) => {
+            if (input.Rule !== 'app') throw awsError('AccessDeniedException');
+            return {};
+          },
+          DeleteRule: () => ({}),
+          DeleteEventBus: () => ({}),
+        },
+      },
+      log,
+    );
+    // A refusal other than not-found on a rule is a failure: the bus stays, the report says why.
+    const denied = await removeFixture(envOf(withApp), record);
+    expect(denied.removed).toEqual([]);
+    expect(denied.failures).toHaveLength(1);
     const untagged = clientsOf(
       { eventBridge: { DescribeEventBus: () => ({ Arn: BUS_ARN }), ListTagsForResource: () => ({}) } },
       [],
