@@ -433,10 +433,17 @@ describe('removing found fixtures', () => {
 
 describe('fixture option checks', () => {
   it('takes an options object (or nothing when optional) and booleans only', () => {
-    expect(() => checkOptions(undefined, 'f')).not.toThrow();
-    expect(() => checkOptions({}, 'f', true)).not.toThrow();
-    expect(() => checkOptions(undefined, 'f', true)).toThrow(/f takes an options object, got undefined/);
-    expect(() => checkOptions(null, 'f')).toThrow(/f takes an options object \(or nothing\), got null/);
+    expect(() => checkOptions(undefined, 'f', [])).not.toThrow();
+    expect(() => checkOptions({ a: 1 }, 'f', ['a', 'b'], true)).not.toThrow();
+    expect(() => checkOptions(undefined, 'f', [], true)).toThrow(/f takes an options object, got undefined/);
+    expect(() => checkOptions(null, 'f', [])).toThrow(/f takes an options object \(or nothing\), got null/);
+    // A misspelt option is named, with the one it was likely meant to be.
+    expect(() => checkOptions({ eventbridge: true }, 'createBucket', ['eventBridge', 'signal'])).toThrow(
+      'createBucket has no option "eventbridge" (did you mean "eventBridge"?); its options are eventBridge, signal.',
+    );
+    expect(() => checkOptions({ shards: 2 }, 'createStream', ['shardCount'])).toThrow(
+      'createStream has no option "shards"; its options are shardCount.',
+    );
     expect(checkBoolean(undefined, 'x')).toBe(false);
     expect(checkBoolean(true, 'x')).toBe(true);
     expect(() => checkBoolean('yes', 'x')).toThrow(InvalidInputError);
