@@ -143,7 +143,10 @@ describe.skipIf(emulatorOnly)('watchDeadLetters', () => {
     const counts = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
     );
-    expect(counts.Attributes?.ApproximateNumberOfMessages).toBe('3');
+    // SQS may store a message twice (the emulator under realism too): more copies, never fewer.
+    const left = Number(counts.Attributes?.ApproximateNumberOfMessages);
+    if (aws.exactlyOnce) expect(left).toBe(3);
+    else expect(left).toBeGreaterThanOrEqual(3);
   });
 
   it('says how to give a queue a dead-letter queue, and refuses bad input', async () => {
@@ -176,10 +179,19 @@ describe.skipIf(emulatorOnly)('expectQueueDrained', () => {
   it('returns once the queue is empty over the stable window', async () => {
     const q = await queue();
     await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'work' }));
+    // A consumer as an app would run one: it keeps receiving until the queue answers empty (SQS may
+    // keep a second copy of a message; the emulator under realism too).
     const consumer = (async () => {
-      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, WaitTimeSeconds: 5 }));
-      for (const m of got.Messages ?? []) {
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: m.ReceiptHandle }));
+      let handled = 0;
+      for (;;) {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: q.url, WaitTimeSeconds: handled === 0 ? 5 : 1 }),
+        );
+        if (!got.Messages?.length) return;
+        for (const m of got.Messages) {
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: m.ReceiptHandle }));
+          handled++;
+        }
       }
     })();
     const result = await probe.expectQueueDrained({
@@ -201,8 +213,16 @@ describe.skipIf(emulatorOnly)('expectQueueDrained', () => {
       probe.expectQueueDrained({ queueUrl: q.url, within: 300, stableFor: 100, interval: 50 }),
     );
     expect(error).toBeInstanceOf(QueueNotDrainedError);
-    expect(error.counts).toEqual({ visible: 1, inFlight: 0, delayed: 1 });
-    expect(error.message).toContain('1 visible');
+    // SQS may keep a second copy of a message (the emulator under realism too): more, never fewer.
+    if (aws.exactlyOnce) {
+      expect(error.counts).toEqual({ visible: 1, inFlight: 0, delayed: 1 });
+      expect(error.message).toContain('1 visible');
+    } else {
+      expect(error.counts.visible).toBeGreaterThanOrEqual(1);
+      expect(error.counts.delayed).toBeGreaterThanOrEqual(1);
+      expect(error.counts.inFlight).toBe(0);
+      expect(error.message).toContain(`${error.counts.visible} visible`);
+    }
   });
 
   it('refuses bad input, and a missing queue is not a timeout', async () => {
