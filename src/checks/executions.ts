@@ -71,6 +71,18 @@ const arnOption = (value: unknown, option: string, kind: string): string => {
   return value;
 };
 
+/** True for a string that is itself serialised JSON (an object or an array): `JSON.stringify(x)` passed as input. */
+const looksSerialised = (text: string): boolean => {
+  const t = text.trim();
+  if (!/^[[{]/.test(t)) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * Starts an execution with a tracing header whose trace id is known before the call, so the trace
  * can be fetched afterwards. Throttling is retried with the library's backoff.
@@ -88,6 +100,12 @@ export const startExecution = async (
     throw new InvalidInputError(
       `name must be 1 to 80 letters, digits, '-' or '_', got "${options.name}".`,
       'name',
+    );
+  }
+  if (typeof options.input === 'string' && looksSerialised(options.input)) {
+    throw new InvalidInputError(
+      `input is a string holding JSON (${options.input.slice(0, 60)}): pass the value itself (input: { ... }); startExecution serialises it, and the string as given would reach the state machine as a JSON string, not an object.`,
+      'input',
     );
   }
   const input = JSON.stringify(options.input ?? {});

@@ -87,6 +87,10 @@ describe('startExecution', () => {
     expect(calls).toHaveLength(2);
     expect(calls[1]?.input.input).toBe('{}');
     expect(calls[1]?.options).toEqual({ abortSignal: signal });
+    // A plain string, or one that only looks like JSON, is a JSON string input.
+    await startExecution(client, { stateMachineArn: MACHINE, input: 'hello' });
+    await startExecution(client, { stateMachineArn: MACHINE, input: '{not json' });
+    expect(calls.slice(2).map((c) => c.input.input)).toEqual(['"hello"', '"{not json"']);
     expect(new StartExecutionCommand({ stateMachineArn: MACHINE })).toBeInstanceOf(StartExecutionCommand);
   });
 
@@ -95,6 +99,8 @@ describe('startExecution', () => {
     [{ stateMachineArn: 'orders' }, 'stateMachineArn'],
     [{ stateMachineArn: MACHINE, name: 'no spaces' }, 'name'],
     [{ stateMachineArn: MACHINE, input: () => 1 }, 'input'],
+    [{ stateMachineArn: MACHINE, input: '{"orderId":"o-1"}' }, 'input'],
+    [{ stateMachineArn: MACHINE, input: ' [1, 2]' }, 'input'],
   ])('refuses bad options (%#) naming the option', async (options, option) => {
     const { client, calls } = fakeClient({});
     const err = await startExecution(client, options as never).catch((e: unknown) => e);
