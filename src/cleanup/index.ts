@@ -146,6 +146,29 @@ const finish = (report: MutableReport, what: string, signal: AbortSignal | undef
 };
 
 /**
+ * Removes recorded resources, listeners before fixtures (a bus or a topic goes once the listeners'
+ * rules and subscriptions on it are gone), adding to `report`; `removed` hears of each record whose
+ * resources are all gone.
+ */
+const removeRecordedAll = async (
+  env: RemovalEnv,
+  report: MutableReport,
+  entries: readonly (readonly [string, ListenerResources])[],
+  removed: (id: string, resources: ListenerResources) => void,
+): Promise<void> => {
+  for (const group of [entries.filter(([, r]) => !isFixture(r)), entries.filter(([, r]) => isFixture(r))]) {
+    await Promise.all(
+      group.map(async ([id, resources]) => {
+        const outcome = await removeRecorded(env, resources);
+        report.removed.push(...outcome.removed);
+        report.failed.push(...outcome.failures);
+        if (outcome.failures.length === 0) removed(id, resources);
+      }),
+    );
+  }
+};
+
+/**
  * Removes everything the probe created (every listener in `ctx.created`), listeners concurrently
  * with at most `concurrency` requests in flight per service, each entry dropped from `ctx.created`
  * once all its resources are gone (a failed entry stays, so calling again retries it).
@@ -163,19 +186,9 @@ export const cleanupProbe = async (
 ): Promise<CleanupReport> => {
   const env = await envOf(ctx, options);
   const report = emptyReport();
-  const remove = (entries: [string, ListenerResources][]) =>
-    Promise.all(
-      entries.map(async ([id, resources]) => {
-        const outcome = await removeRecorded(env, resources);
-        report.removed.push(...outcome.removed);
-        report.failed.push(...outcome.failures);
-        if (outcome.failures.length === 0 && ctx.created.get(id) === resources) ctx.created.delete(id);
-      }),
-    );
-  // Listeners first: a fixture (a bus, a topic) goes once the listeners' rules and subscriptions on it are gone.
-  const entries = [...ctx.created];
-  await remove(entries.filter(([, r]) => !isFixture(r)));
-  await remove(entries.filter(([, r]) => isFixture(r)));
+  await removeRecordedAll(env, report, [...ctx.created], (id, resources) => {
+    if (ctx.created.get(id) === resources) ctx.created.delete(id);
+  });
   return finish(report, 'this probe', options.signal);
 };
 
@@ -374,14 +387,11 @@ export const removeListeners = async (
 
   // This probe's own listeners: their resources are known exactly.
   const own = ids.filter((id) => ctx.created.has(id));
-  await Promise.all(
-    own.map(async (id) => {
-      const resources = ctx.created.get(id) as ListenerResources;
-      const outcome = await removeRecorded(env, resources);
-      report.removed.push(...outcome.removed);
-      report.failed.push(...outcome.failures);
-      if (outcome.failures.length === 0) ctx.created.delete(id);
-    }),
+  await removeRecordedAll(
+    env,
+    report,
+    own.map((id) => [id, ctx.created.get(id) as ListenerResources]),
+    (id) => ctx.created.delete(id),
   );
   const others = new Set(byIds ? ids.filter((id) => !own.includes(id)) : []);
   if (byIds && others.size === 0) return finish(report, 'the listeners asked for', options.signal);
