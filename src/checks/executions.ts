@@ -22,8 +22,8 @@ import {
 import { describeMisses, type Miss } from '../listeners/errors.js';
 import { makeTraceHeader } from '../tracing/header.js';
 import { positiveNumber } from '../validate.js';
-import { createDeadline, retry, sleep } from '../wait/index.js';
-import { matchOption, runMatch, type ValueMatch } from './match.js';
+import { createDeadline, retry, sendOptions, sleep } from '../wait/index.js';
+import { matchOption, optionsObject, runMatch, type ValueMatch } from './match.js';
 
 /** The terminal statuses of an execution. */
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -51,15 +51,6 @@ export interface StartedExecution {
 export type { TaskFailure };
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
-
-const sendOptions = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
-  signal ? { abortSignal: signal } : {};
-
-const optionsObject = (options: unknown, fn: string): void => {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidInputError(`${fn} takes an options object.`, 'options');
-  }
-};
 
 const arnOption = (value: unknown, option: string, kind: string): string => {
   if (typeof value !== 'string' || !/^arn:aws[a-z-]*:states:/.test(value)) {
